@@ -1,0 +1,15 @@
+# Debian's libcaf-dev ships neither a CMake package nor a .pc file: declare the
+# imported targets caf::core and caf::io by hand.
+find_package(Threads REQUIRED)
+find_path(CAF_INCLUDE_DIR caf/all.hpp)
+find_library(CAF_CORE_LIB caf_core)
+find_library(CAF_IO_LIB caf_io)
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(CAF REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIB CAF_IO_LIB)
+if(CAF_FOUND AND NOT TARGET caf::core)
+  add_library(caf::core INTERFACE IMPORTED)
+  target_include_directories(caf::core INTERFACE ${CAF_INCLUDE_DIR})
+  target_link_libraries(caf::core INTERFACE ${CAF_CORE_LIB} Threads::Threads)
+  add_library(caf::io INTERFACE IMPORTED)
+  target_link_libraries(caf::io INTERFACE ${CAF_IO_LIB} caf::core)
+endif()
