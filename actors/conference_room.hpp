@@ -1,0 +1,109 @@
+#pragma once
+// One video-conference room (protocols/conference.md): owns membership,
+// roles, lock, chat and hands; checks permissions; relays signaling.
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/conference_snapshot.hpp"
+#include "actors/message_types.hpp"
+#include "actors/outbox.hpp"
+
+namespace roomcast {
+
+struct conference_room_config {
+  std::size_t capacity = 100;
+  std::size_t history_limit = 100;
+  std::chrono::milliseconds idle_timeout{300000};
+  std::chrono::milliseconds snapshot_debounce{200};
+  std::string token_secret;
+  caf::actor persistence; ///< invalid: the room lives in memory only
+  caf::actor_addr registry; ///< asked before the room passivates (weak: no cycle)
+};
+
+struct conference_member {
+  std::string peer_id;
+  std::string username;
+  caf::actor conn;
+  client_link_ptr link;
+  std::uint64_t joined_seq = 0;
+  bool hand_raised = false;
+  bool screen_sharing = false;
+};
+
+struct chat_entry {
+  std::uint64_t seq;
+  std::string body; ///< the chat-message data object, rendered once
+};
+
+struct conference_room_state {
+  static inline const char* name = "conference_room";
+
+  caf::stateful_actor<conference_room_state>* self = nullptr;
+  std::string room_id;
+  conference_room_config cfg;
+
+  std::unordered_map<std::string, conference_member> members;
+  std::unordered_map<caf::actor_addr, std::string> by_conn;
+  std::vector<client_link_ptr> links; ///< every member's link, for broadcasts
+  conference_snapshot durable;        ///< host, co-hosts, lock, chat flag, hands, bans
+  std::deque<chat_entry> history;
+  std::uint64_t join_counter = 0;
+  std::uint64_t idle_generation = 0;
+  bool snapshot_scheduled = false;
+  bool passivating = false;
+  outbox out;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // -- membership -------------------------------------------------------------
+  join_reply join(join_request& req);
+  void leave(const caf::actor_addr& conn);
+  void handle(const conference_command& cmd);
+
+  // -- one handler per wire operation ---------------------------------------
+  void relay(conference_member& from, const conference_command& cmd);
+  void set_locked(conference_member& from, bool locked);
+  void set_chat(conference_member& from, bool enabled);
+  void kick(conference_member& from, const std::string& target);
+  void raise_hand(conference_member& from, bool raised);
+  void reaction(conference_member& from, const std::string& emoji);
+  void chat(conference_member& from, const std::string& text);
+  void screen_share(conference_member& from, bool sharing);
+  void mute(conference_member& from, const std::string& target);
+  void promote(conference_member& from, const std::string& target);
+
+  // -- helpers ----------------------------------------------------------------
+  bool is_admin(const conference_member& m) const;
+  void fail(const conference_member& m, conference_error code, std::string_view message = {},
+            conference_op op = conference_op::join);
+  void broadcast(const wire_frame_ptr& frame, const conference_member* except = nullptr);
+  void remove_member(const std::string& peer_id);
+  void hand_over_host();
+  std::string new_peer_id();
+  std::string describe() const;
+
+  // -- durability -------------------------------------------------------------
+  /// Writes the snapshot now; frames emitted afterwards wait for the commit.
+  void persist_now();
+  /// Coalesces non-critical changes (hands, screen share) for a debounce period.
+  void persist_later();
+  void on_loaded(const std::string& kind, std::int32_t version, const std::string& state,
+                 std::vector<chat_entry> history, std::uint64_t last_seq, bool found);
+  void maybe_idle();
+};
+
+/// Spawned by the registry; loads its state from persistence first (if any).
+caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, std::string room_id,
+                              conference_room_config cfg);
+
+} // namespace roomcast

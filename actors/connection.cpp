@@ -1,0 +1,121 @@
+#include "actors/connection.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/message_types.hpp"
+
+namespace roomcast {
+
+namespace {
+
+using conn_actor = caf::stateful_actor<connection_state>;
+
+constexpr auto lookup_timeout = std::chrono::seconds(10);
+constexpr int join_attempts = 3;
+
+void send_error(conn_actor* self, conference_error code, std::string_view message, std::string_view event) {
+  self->state.link->send(render_error(code, message, event));
+}
+
+caf::behavior joined(conn_actor* self);
+
+/// Finds the room through the registry and asks it to admit us. A room that
+/// stopped in between (passivation) makes the registry start a fresh one.
+void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
+  auto& st = self->state;
+  auto retry_or_fail = [self, cmd, attempts_left](const caf::error& err) {
+    if (attempts_left > 1)
+      return try_join(self, cmd, attempts_left - 1);
+    spdlog::warn("room {}: join failed: {}", self->state.room_id, self->system().render(err));
+    send_error(self, conference_error::unavailable, {}, "join");
+  };
+  self->request(st.registry, lookup_timeout, room_atom::value, st.room_id)
+    .await(
+      [self, cmd, retry_or_fail](caf::actor room) {
+        join_request req{cmd.peer_id, cmd.username, cmd.token, self->state.link};
+        self->request(room, lookup_timeout, enter_atom::value, std::move(req))
+          .await(
+            [self, room](join_reply& reply) {
+              if (reply.code != conference_error::none)
+                return send_error(self, reply.code, reply.message, "join");
+              self->state.room = room;
+              self->state.peer_id = reply.peer_id;
+              self->monitor(room);
+              self->become(joined(self));
+            },
+            retry_or_fail);
+      },
+      retry_or_fail);
+}
+
+caf::behavior lobby(conn_actor* self) {
+  return {
+    [self](const conference_command& cmd) {
+      auto& st = self->state;
+      if (cmd.op != conference_op::join)
+        send_error(self, conference_error::not_joined, {}, event_name(cmd.op));
+      else if (!valid_id(st.room_id))
+        send_error(self, conference_error::invalid_room, {}, "join");
+      else
+        try_join(self, cmd, join_attempts);
+      st.link->command_done();
+    },
+    [self](disconnect_atom) { self->quit(); },
+    [self](describe_atom) {
+      std::string out = "{\"kind\":\"connection\",\"state\":\"lobby\",\"roomId\":";
+      append_json_string(out, self->state.room_id);
+      return out + "}";
+    },
+  };
+}
+
+caf::behavior joined(conn_actor* self) {
+  return {
+    [self](const conference_command& cmd) {
+      auto& st = self->state;
+      if (cmd.op == conference_op::join)
+        send_error(self, conference_error::already_joined, {}, "join");
+      else
+        self->send(st.room, cmd);
+      st.link->command_done();
+    },
+    [self](disconnect_atom) {
+      self->send(self->state.room, leave_atom::value);
+      self->quit();
+    },
+    [self](describe_atom) {
+      std::string out = "{\"kind\":\"connection\",\"state\":\"joined\",\"roomId\":";
+      append_json_string(out, self->state.room_id);
+      out += ",\"peerId\":";
+      append_json_string(out, self->state.peer_id);
+      return out + ",\"backlog\":" + std::to_string(self->state.link->backlog()) + "}";
+    },
+  };
+}
+
+} // namespace
+
+caf::behavior connection(conn_actor* self, client_link_ptr link, std::string room_id, caf::actor registry) {
+  auto& st = self->state;
+  st.link = std::move(link);
+  st.room_id = std::move(room_id);
+  st.registry = std::move(registry);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source != st.room.address())
+      return;
+    // The room went away under us (it failed): the client reconnects and rejoins.
+    send_error(self, conference_error::unavailable, "The room restarted; reconnect", {});
+    st.link->close(1012, "room restarting");
+    self->quit();
+  });
+  return lobby(self);
+}
+
+caf::actor spawn_connection(caf::actor_system& sys, client_link_ptr link, std::string room_id,
+                            caf::actor registry) {
+  return sys.spawn(connection, std::move(link), std::move(room_id), std::move(registry));
+}
+
+} // namespace roomcast

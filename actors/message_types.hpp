@@ -1,0 +1,61 @@
+#pragma once
+// The actors module's table of message types: every atom and struct that
+// crosses an actor boundary, in one place.
+
+#include <caf/atom.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "actors/client_link.hpp"
+#include "gateway/conference_codec.hpp"
+
+namespace caf {
+class actor_system_config;
+}
+
+namespace roomcast {
+
+using describe_atom = caf::atom_constant<caf::atom("describe")>;
+using room_atom = caf::atom_constant<caf::atom("room")>;
+using enter_atom = caf::atom_constant<caf::atom("enter")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+
+/// A connection asks a room to admit it. The link is the room's fast path to
+/// the client's socket (local only); identity claims are checked by the room.
+struct join_request {
+  std::string peer_id; ///< requested; empty: the room picks one
+  std::string username;
+  std::string token; ///< resumeToken from an earlier `peers`
+  client_link_ptr link;
+};
+
+/// The room's answer: the admitted peerId, or an error from the catalogue.
+struct join_reply {
+  conference_error code = conference_error::none;
+  std::string message;
+  std::string peer_id;
+
+  friend bool operator==(const join_reply&, const join_reply&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
+  return f(caf::meta::type_name("join_reply"), x.code, x.message, x.peer_id);
+}
+
+/// Registers this module's types (needed once messages cross nodes).
+void add_actor_message_types(caf::actor_system_config& cfg);
+
+} // namespace roomcast
+
+// The link is a process-local pointer: join requests never leave the node.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::join_request)

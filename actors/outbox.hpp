@@ -1,0 +1,111 @@
+#pragma once
+// Holds a room's outgoing frames behind writes that have not committed, so
+// no client sees state that is not yet on disk, and order is kept.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "actors/client_link.hpp"
+
+namespace roomcast {
+
+class outbox {
+public:
+  /// Marks a write as started; frames emitted from now on wait for it.
+  std::uint64_t begin_write() {
+    entries_.push_back(entry{++last_write_, 0, false, {}, {}});
+    return last_write_;
+  }
+
+  /// The write `id` committed: releases everything that waited only for it.
+  void commit(std::uint64_t id) { settle(id, false); }
+
+  /// The write `id` failed: frames it owns are dropped, the rest released.
+  void fail(std::uint64_t id) { settle(id, true); }
+
+  /// Sends `frame` to every link but `except`, now or behind pending writes.
+  /// `owner`: the write whose failure cancels this frame (0: none).
+  void emit(const std::vector<client_link_ptr>& links, const wire_frame_ptr& frame,
+            const client_link* except = nullptr, std::uint64_t owner = 0) {
+    if (entries_.empty()) {
+      for (auto& l : links)
+        if (l.get() != except)
+          l->send(frame);
+      return;
+    }
+    entry e{0, owner, true, frame, {}};
+    e.links.reserve(links.size());
+    for (auto& l : links)
+      if (l.get() != except)
+        e.links.push_back(l);
+    entries_.push_back(std::move(e));
+  }
+
+  void emit_one(const client_link_ptr& link, const wire_frame_ptr& frame, std::uint64_t owner = 0) {
+    if (entries_.empty())
+      link->send(frame);
+    else
+      entries_.push_back(entry{0, owner, true, frame, {link}});
+  }
+
+  /// Closes `link` after everything emitted before, in order.
+  void close_one(const client_link_ptr& link, std::uint16_t code, std::string reason) {
+    if (entries_.empty())
+      return link->close(code, std::move(reason));
+    entry e{0, 0, true, nullptr, {link}};
+    e.close_code = code;
+    e.close_reason = std::move(reason);
+    entries_.push_back(std::move(e));
+  }
+
+  std::size_t pending_writes() const {
+    std::size_t n = 0;
+    for (auto& e : entries_)
+      n += e.write_id != 0 && !e.done;
+    return n;
+  }
+
+  std::size_t queued_frames() const {
+    std::size_t n = 0;
+    for (auto& e : entries_)
+      n += e.write_id == 0;
+    return n;
+  }
+
+private:
+  struct entry {
+    std::uint64_t write_id; ///< 0: a delivery
+    std::uint64_t owner;    ///< deliveries: the write that must succeed
+    bool done;
+    wire_frame_ptr frame; ///< null: close the links instead
+    std::vector<client_link_ptr> links;
+    std::uint16_t close_code = 0;
+    std::string close_reason;
+  };
+
+  void settle(std::uint64_t id, bool failed) {
+    for (auto& e : entries_) {
+      if (e.write_id == id)
+        e.done = true;
+      else if (failed && e.write_id == 0 && e.owner == id)
+        e.links.clear();
+    }
+    while (!entries_.empty() && entries_.front().done) {
+      auto& e = entries_.front();
+      for (auto& l : e.links) {
+        if (e.frame)
+          l->send(e.frame);
+        else
+          l->close(e.close_code, e.close_reason);
+      }
+      entries_.pop_front();
+    }
+  }
+
+  std::deque<entry> entries_;
+  std::uint64_t last_write_ = 0;
+};
+
+} // namespace roomcast

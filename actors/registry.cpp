@@ -1,0 +1,77 @@
+#include "actors/registry.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace roomcast {
+
+caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_room_config room_cfg) {
+  self->state.room_cfg = std::move(room_cfg);
+  self->state.room_cfg.registry = self->address();
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& rooms = self->state.rooms;
+    for (auto i = rooms.begin(); i != rooms.end(); ++i)
+      if (i->second.address() == dm.source) {
+        if (dm.reason)
+          spdlog::warn("room {} stopped: {}", i->first, self->system().render(dm.reason));
+        rooms.erase(i);
+        return;
+      }
+  });
+  return {
+    [self](room_atom, const std::string& id) -> caf::actor {
+      auto& rooms = self->state.rooms;
+      if (auto i = rooms.find(id); i != rooms.end())
+        return i->second;
+      auto room = self->spawn(conference_room, id, self->state.room_cfg);
+      self->monitor(room);
+      rooms.emplace(id, room);
+      return room;
+    },
+    [self](passivate_atom, const std::string& id) {
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(id);
+      if (i != rooms.end() && i->second.address() == self->current_sender()->address()) {
+        self->demonitor(i->second);
+        rooms.erase(i);
+      }
+      return true;
+    },
+    [self](describe_atom) {
+      std::string out = "{\"kind\":\"registry\",\"rooms\":[";
+      bool first = true;
+      for (auto& [id, room] : self->state.rooms) {
+        if (!first)
+          out += ',';
+        first = false;
+        append_json_string(out, id);
+      }
+      return out + "]}";
+    },
+    [self](shutdown_atom) -> caf::result<stopped_atom> {
+      // Every room snapshots and closes its clients; answer when all did.
+      auto rp = self->make_response_promise<stopped_atom>();
+      auto rooms = std::move(self->state.rooms);
+      self->state.rooms.clear();
+      if (rooms.empty()) {
+        rp.deliver(stopped_atom::value);
+        return rp;
+      }
+      auto remaining = std::make_shared<std::size_t>(rooms.size());
+      for (auto& [id, room] : rooms) {
+        self->demonitor(room);
+        auto done = [rp, remaining]() mutable {
+          if (--*remaining == 0)
+            rp.deliver(stopped_atom::value);
+        };
+        self->request(room, std::chrono::seconds(15), shutdown_atom::value)
+          .then([done](stopped_atom) mutable { done(); }, [done](caf::error&) mutable { done(); });
+      }
+      return rp;
+    },
+  };
+}
+
+} // namespace roomcast

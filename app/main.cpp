@@ -1,0 +1,130 @@
+// Composition root: config -> actor system -> persistence -> registry ->
+// gateway; and the graceful shutdown.
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/all.hpp>
+
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "actors/message_types.hpp"
+#include "actors/registry.hpp"
+#include "config/settings.hpp"
+#include "gateway/server.hpp"
+#include "persistence/persistence_actor.hpp"
+#include "persistence/persistence_messages.hpp"
+#include "persistence/sqlite_store.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+unsigned cores() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// Asks `whom` and waits; false (logged) on error or timeout.
+template <class... Ts>
+bool ask(caf::actor_system& sys, const caf::actor& whom, std::chrono::seconds timeout, const char* what,
+         Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  bool ok = false;
+  self->request(whom, timeout, std::forward<Ts>(xs)...)
+    .receive([&](caf::atom_value) { ok = true; },
+             [&](caf::error& err) { spdlog::error("{} failed: {}", what, sys.render(err)); });
+  return ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("roomcast"));
+  spdlog::cfg::load_env_levels(); // SPDLOG_LEVEL=debug
+  auto loaded = roomcast::load_settings(argc, argv);
+  if (!loaded.value) {
+    std::fputs(loaded.message.c_str(), loaded.exit_code == 0 ? stdout : stderr);
+    if (!loaded.message.empty() && loaded.message.back() != '\n')
+      std::fputc('\n', loaded.exit_code == 0 ? stdout : stderr);
+    return loaded.exit_code;
+  }
+  const auto cfg = *loaded.value;
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::error_code fs_err;
+  std::filesystem::create_directories(cfg.data_dir, fs_err);
+  std::string db_error;
+  auto store = roomcast::persistence::sqlite_store::open(cfg.db_path(), db_error, cfg.synchronous_full);
+  if (!store) {
+    spdlog::critical("cannot use database {}: {}", cfg.db_path(), db_error);
+    return 1;
+  }
+  auto secret = store->get_or_create_secret("resume-token");
+  if (!secret) {
+    spdlog::critical("cannot read the server secret from {}: {}", cfg.db_path(), store->last_error());
+    return 1;
+  }
+
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("scheduler.max-threads", cfg.actor_threads ? cfg.actor_threads : cores());
+  sys_cfg.set("scheduler.max-throughput", 300);
+  roomcast::add_actor_message_types(sys_cfg);
+  roomcast::persistence::add_persistence_message_types(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+
+  auto persistence = roomcast::persistence::spawn_persistence(sys, std::move(store));
+  roomcast::conference_room_config room_cfg;
+  room_cfg.capacity = cfg.room_capacity;
+  room_cfg.history_limit = cfg.chat_history;
+  room_cfg.idle_timeout = cfg.room_idle;
+  room_cfg.snapshot_debounce = cfg.snapshot_debounce;
+  room_cfg.token_secret = *secret;
+  room_cfg.persistence = persistence;
+  auto registry = sys.spawn(roomcast::registry, room_cfg);
+
+  int rc = 0;
+  {
+    roomcast::server srv{sys, registry, cfg};
+    if (auto err = srv.start(); !err.empty()) {
+      spdlog::critical("{}", err);
+      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    std::printf("listening on %s:%u\n", srv.host().c_str(), static_cast<unsigned>(srv.port()));
+    std::fflush(stdout);
+    spdlog::info("roomcast ready ({}; data in {})", cfg.env, cfg.db_path());
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("{} received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+    // Stop accepting, let every room snapshot and say goodbye with 1001,
+    // flush what is pending, then take the rest down.
+    srv.stop_accepting();
+    if (!ask(sys, registry, 30s, "room shutdown", roomcast::shutdown_atom::value))
+      rc = 1;
+    srv.wait_sessions_closed(2000ms);
+    srv.terminate_sessions();
+    if (!ask(sys, persistence, 30s, "final flush", roomcast::persistence::flush_atom::value))
+      rc = 1;
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+  spdlog::info("stopped");
+  return rc;
+}

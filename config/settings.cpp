@@ -1,0 +1,294 @@
+#include "config/settings.hpp"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+extern char** environ;
+
+namespace roomcast {
+namespace {
+
+// One setter per key; TOML, the environment and `--set` all go through it, so
+// every source validates the same way.
+using setter = std::function<std::string(settings&, const std::string&)>;
+
+template <class T>
+std::string parse_number(const std::string& text, T& out, T min, T max) {
+  T v{};
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size())
+    return "'" + text + "' is not a number";
+  if (v < min || v > max)
+    return "'" + text + "' is out of range";
+  out = v;
+  return {};
+}
+
+std::string parse_listen(settings& s, const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    return "listen address must be HOST:PORT";
+  std::uint16_t port = 0;
+  if (auto err = parse_number<std::uint16_t>(text.substr(colon + 1), port, 0, 65535); !err.empty())
+    return "listen port " + err;
+  auto host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  s.listen_host = host.empty() ? "0.0.0.0" : host;
+  s.listen_port = port;
+  return {};
+}
+
+template <class T>
+setter number(T settings::*field, T min, T max) {
+  return [=](settings& s, const std::string& v) { return parse_number(v, s.*field, min, max); };
+}
+
+setter milliseconds(std::chrono::milliseconds settings::*field) {
+  return [=](settings& s, const std::string& v) {
+    long long ms = 0;
+    auto err = parse_number<long long>(v, ms, 1, 86'400'000);
+    if (err.empty())
+      s.*field = std::chrono::milliseconds{ms};
+    return err;
+  };
+}
+
+setter real(double settings::*field) {
+  return [=](settings& s, const std::string& v) -> std::string {
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (end != v.c_str() + v.size() || !(d > 0))
+      return "'" + v + "' is not a positive number";
+    s.*field = d;
+    return {};
+  };
+}
+
+setter text(std::string settings::*field) {
+  return [=](settings& s, const std::string& v) -> std::string {
+    s.*field = v;
+    return {};
+  };
+}
+
+const std::map<std::string, setter>& keys() {
+  static const std::map<std::string, setter> table{
+    {"server.listen", parse_listen},
+    {"server.io_threads", number(&settings::io_threads, 0u, 256u)},
+    {"server.actor_threads", number(&settings::actor_threads, 0u, 256u)},
+    {"server.max_frame_bytes", number<std::size_t>(&settings::max_frame_bytes, 128, 64u << 20)},
+    {"server.send_queue_bytes", number<std::size_t>(&settings::send_queue_bytes, 1024, std::size_t{1} << 34)},
+    {"server.max_inflight_commands", number<std::size_t>(&settings::max_inflight_commands, 1, 1u << 20)},
+    {"server.heartbeat_interval_ms", milliseconds(&settings::heartbeat_interval)},
+    {"server.heartbeat_timeout_ms", milliseconds(&settings::heartbeat_timeout)},
+    {"server.rate_limit_per_second", real(&settings::rate_limit_per_second)},
+    {"server.rate_limit_burst", real(&settings::rate_limit_burst)},
+    {"server.env",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v != "development" && v != "production" && v != "test")
+         return "env must be development, production or test";
+       s.env = v;
+       return {};
+     }},
+    {"storage.data_dir", text(&settings::data_dir)},
+    {"storage.synchronous",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v != "full" && v != "normal")
+         return "synchronous must be \"full\" or \"normal\"";
+       s.synchronous_full = v == "full";
+       return {};
+     }},
+    {"storage.snapshot_debounce_ms", milliseconds(&settings::snapshot_debounce)},
+    {"storage.room_idle_seconds",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 1, 86'400 * 365);
+       if (err.empty())
+         s.room_idle = std::chrono::seconds{n};
+       return err;
+     }},
+    {"storage.room_retention_hours",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 1, 24 * 365 * 10);
+       if (err.empty())
+         s.room_retention = std::chrono::hours{n};
+       return err;
+     }},
+    {"auth.jwt_secret", text(&settings::jwt_secret)},
+    {"conference.room_capacity", number<std::size_t>(&settings::room_capacity, 1, 1'000'000)},
+    {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
+    {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
+    {"conference.max_username_chars", number<std::size_t>(&settings::max_username_chars, 1, 1024)},
+  };
+  return table;
+}
+
+std::string set_key(settings& s, const std::string& key, const std::string& value) {
+  auto i = keys().find(key);
+  if (i == keys().end())
+    return "unknown setting '" + key + "'";
+  if (auto err = i->second(s, value); !err.empty())
+    return key + ": " + err;
+  return {};
+}
+
+std::string node_text(const toml::node& n) {
+  if (auto v = n.as_string())
+    return v->get();
+  if (auto v = n.as_integer())
+    return std::to_string(v->get());
+  if (auto v = n.as_floating_point()) {
+    std::ostringstream out;
+    out << v->get();
+    return out.str();
+  }
+  if (auto v = n.as_boolean())
+    return v->get() ? "true" : "false";
+  return {};
+}
+
+std::string read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read config file " + path;
+    return {};
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+} // namespace
+
+std::string settings::db_path() const {
+  return data_dir + "/roomcast.db";
+}
+
+std::string apply_toml(settings& s, const std::string& toml_text, const std::string& origin) {
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << origin << ":" << e.source().begin.line << ": " << e.description();
+    return out.str();
+  }
+  for (auto&& [section, node] : doc) {
+    auto* table = node.as_table();
+    if (!table)
+      return origin + ": '" + std::string{section.str()} + "' must be a [section]";
+    for (auto&& [key, value] : *table) {
+      auto name = std::string{section.str()} + "." + std::string{key.str()};
+      if (!value.is_value())
+        return origin + ": " + name + " must be a plain value";
+      if (auto err = set_key(s, name, node_text(value)); !err.empty())
+        return origin + ": " + err;
+    }
+  }
+  return {};
+}
+
+std::string apply_environment(settings& s, char** envp) {
+  static const std::map<std::string, std::string> contract_names{
+    {"JWT_SECRET", "auth.jwt_secret"},
+    {"NODE_ENV", "server.env"},
+    {"WS_HEARTBEAT_INTERVAL", "server.heartbeat_interval_ms"},
+  };
+  std::map<std::string, std::string> found;
+  for (auto e = envp; e && *e; ++e) {
+    std::string entry{*e};
+    auto eq = entry.find('=');
+    if (eq == std::string::npos)
+      continue;
+    auto name = entry.substr(0, eq), value = entry.substr(eq + 1);
+    if (auto c = contract_names.find(name); c != contract_names.end()) {
+      found[c->second] = value;
+    } else if (name.rfind("ROOMCAST_", 0) == 0 && name != "ROOMCAST_CONFIG") {
+      // ROOMCAST_SERVER_IO_THREADS -> server.io_threads
+      auto rest = name.substr(9);
+      auto us = rest.find('_');
+      if (us == std::string::npos)
+        continue;
+      std::string key;
+      for (char ch : rest.substr(0, us) + "." + rest.substr(us + 1))
+        key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      if (keys().count(key))
+        found[key] = value;
+      else
+        return "environment variable " + name + " names no setting";
+    }
+  }
+  // NODE_ENV=test and friends map onto server.env; anything else is left to defaults.
+  for (auto& [key, value] : found)
+    if (auto err = set_key(s, key, value); !err.empty())
+      return "environment: " + err;
+  return {};
+}
+
+settings_result load_settings(int argc, char** argv) {
+  CLI::App app{"roomcast: real-time rooms over WebSocket and Socket.IO"};
+  app.set_version_flag("--version", "roomcast 0.1.0");
+  std::string listen, data_dir, jwt_secret, config_path, env;
+  std::vector<std::string> overrides;
+  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
+  app.add_option("--data-dir", data_dir, "directory of roomcast.db");
+  app.add_option("--jwt-secret", jwt_secret, "HS256 secret for client tokens");
+  app.add_option("--config", config_path, "TOML config file (see config/roomcast.toml)");
+  app.add_option("--env", env, "development | production | test");
+  app.add_option("--set", overrides, "override one setting: section.key=value (repeatable)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    int rc = app.exit(e, out, err);
+    return {std::nullopt, out.str() + err.str(), rc == 0 ? 0 : 2};
+  }
+
+  settings s;
+  if (config_path.empty())
+    if (const char* p = std::getenv("ROOMCAST_CONFIG"))
+      config_path = p;
+  if (!config_path.empty()) {
+    std::string error;
+    auto text = read_file(config_path, error);
+    if (!error.empty())
+      return {std::nullopt, error, 2};
+    if (auto err = apply_toml(s, text, config_path); !err.empty())
+      return {std::nullopt, err, 2};
+  }
+  if (auto err = apply_environment(s, environ); !err.empty())
+    return {std::nullopt, err, 2};
+
+  std::vector<std::pair<std::string, std::string>> flags;
+  if (!listen.empty())
+    flags.emplace_back("server.listen", listen);
+  if (!data_dir.empty())
+    flags.emplace_back("storage.data_dir", data_dir);
+  if (!jwt_secret.empty())
+    flags.emplace_back("auth.jwt_secret", jwt_secret);
+  if (!env.empty())
+    flags.emplace_back("server.env", env);
+  for (auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos)
+      return {std::nullopt, "--set expects section.key=value, got '" + o + "'", 2};
+    flags.emplace_back(o.substr(0, eq), o.substr(eq + 1));
+  }
+  for (auto& [key, value] : flags)
+    if (auto err = set_key(s, key, value); !err.empty())
+      return {std::nullopt, "flag: " + err, 2};
+  if (s.heartbeat_timeout <= s.heartbeat_interval)
+    return {std::nullopt, "server.heartbeat_timeout_ms must exceed server.heartbeat_interval_ms", 2};
+  return {s, {}, 0};
+}
+
+} // namespace roomcast

@@ -1,0 +1,65 @@
+#pragma once
+// Runtime settings: embedded defaults < roomcast.toml < environment < flags.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roomcast {
+
+struct settings {
+  // [server]
+  std::string listen_host = "0.0.0.0";
+  std::uint16_t listen_port = 8080;
+  unsigned io_threads = 0;    ///< 0: one per core
+  unsigned actor_threads = 0; ///< 0: one per core
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t send_queue_bytes = 4 * 1024 * 1024;
+  std::size_t max_inflight_commands = 64;
+  std::chrono::milliseconds heartbeat_interval{25000};
+  std::chrono::milliseconds heartbeat_timeout{60000};
+  double rate_limit_per_second = 50.0;
+  double rate_limit_burst = 100.0;
+  std::string env = "development";
+
+  // [storage]
+  std::string data_dir = "./data";
+  bool synchronous_full = true;
+  std::chrono::milliseconds snapshot_debounce{200};
+  std::chrono::seconds room_idle{300};
+  std::chrono::hours room_retention{24 * 7};
+
+  // [auth]
+  std::string jwt_secret;
+
+  // [conference]
+  std::size_t room_capacity = 100;
+  std::size_t chat_history = 100;
+  std::size_t max_message_chars = 2000;
+  std::size_t max_username_chars = 64;
+
+  std::string db_path() const;
+};
+
+/// Result of loading: settings, or an error text for the user (exit 2), or a
+/// request to exit 0 after printing help/version.
+struct settings_result {
+  std::optional<settings> value;
+  std::string message;
+  int exit_code = 0;
+};
+
+/// Parses `argv` (flags), the environment and the TOML file named by
+/// `--config` (or ROOMCAST_CONFIG), over the embedded defaults.
+settings_result load_settings(int argc, char** argv);
+
+/// Applies one TOML document over `s`; returns an error text or empty.
+std::string apply_toml(settings& s, const std::string& toml_text, const std::string& origin);
+
+/// Applies environment variables (ROOMCAST_SECTION_KEY, plus the names the
+/// client contracts use: JWT_SECRET, NODE_ENV, WS_HEARTBEAT_INTERVAL).
+std::string apply_environment(settings& s, char** envp);
+
+} // namespace roomcast

@@ -1,0 +1,23 @@
+#pragma once
+// Plain HTTP on a fresh connection: /healthz, and the upgrade to a
+// WebSocket session for /room/{roomId}/websocket.
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+
+#include "gateway/gateway_context.hpp"
+
+namespace roomcast {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx);
+  void run();
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace roomcast

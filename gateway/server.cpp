@@ -1,0 +1,99 @@
+#include "gateway/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "gateway/listener.hpp"
+#include "gateway/websocket_session.hpp"
+
+namespace asio = boost::asio;
+
+namespace roomcast {
+
+struct server::impl {
+  gateway_context ctx;
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::shared_ptr<listener> acceptor;
+  std::vector<std::thread> threads;
+  asio::ip::tcp::endpoint bound;
+
+  impl(caf::actor_system& sys, caf::actor registry, const settings& cfg)
+    : ctx{sys, std::move(registry), cfg, {cfg.max_message_chars, cfg.max_username_chars}},
+      ioc(static_cast<int>(cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency()))),
+      work(asio::make_work_guard(ioc)) {}
+};
+
+server::server(caf::actor_system& sys, caf::actor registry, const settings& cfg)
+  : impl_(std::make_unique<impl>(sys, std::move(registry), cfg)) {}
+
+server::~server() {
+  stop();
+}
+
+std::string server::start() {
+  auto& cfg = impl_->ctx.cfg;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(cfg.listen_host, ec);
+  if (ec)
+    return "cannot listen on '" + cfg.listen_host + "': not an IP address";
+  impl_->acceptor = std::make_shared<listener>(impl_->ioc, impl_->ctx);
+  if (auto err = impl_->acceptor->listen({address, cfg.listen_port}); !err.empty())
+    return err;
+  impl_->bound = impl_->acceptor->local_endpoint();
+  impl_->acceptor->run();
+  auto n = cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return {};
+}
+
+std::uint16_t server::port() const {
+  return impl_->bound.port();
+}
+
+std::string server::host() const {
+  return impl_->bound.address().to_string();
+}
+
+void server::stop_accepting() {
+  impl_->ctx.draining = true;
+  if (impl_->acceptor)
+    impl_->acceptor->stop();
+}
+
+void server::wait_sessions_closed(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->ctx.open_sessions > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void server::terminate_sessions() {
+  std::vector<std::weak_ptr<websocket_session>> all;
+  {
+    std::lock_guard lk(impl_->ctx.sessions_mu);
+    for (auto& [ptr, weak] : impl_->ctx.sessions)
+      all.push_back(weak);
+  }
+  for (auto& weak : all)
+    if (auto s = weak.lock())
+      s->shutdown();
+}
+
+void server::stop() {
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable())
+      t.join();
+  impl_->threads.clear();
+}
+
+std::size_t server::open_sessions() const {
+  return impl_->ctx.open_sessions;
+}
+
+} // namespace roomcast

@@ -1,0 +1,43 @@
+#pragma once
+// The gateway as main() sees it: I/O threads, the listener, and a way to
+// drain. Keeps Asio out of the composition root.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/settings.hpp"
+
+namespace roomcast {
+
+class server {
+public:
+  server(caf::actor_system& sys, caf::actor registry, const settings& cfg);
+  ~server();
+
+  /// Binds and starts the I/O threads. Returns an error text or empty;
+  /// `port()` then tells the bound port.
+  std::string start();
+  std::uint16_t port() const;
+  std::string host() const;
+
+  /// Stops accepting; /healthz reports draining.
+  void stop_accepting();
+  /// Waits until every WebSocket session closed, at most `timeout`.
+  void wait_sessions_closed(std::chrono::milliseconds timeout);
+  /// Closes every remaining WebSocket at once; their actors are told.
+  void terminate_sessions();
+  /// Stops the I/O threads; pending sessions are destroyed.
+  void stop();
+
+  std::size_t open_sessions() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace roomcast

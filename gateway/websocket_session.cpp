@@ -1,0 +1,343 @@
+#include "gateway/websocket_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "actors/connection.hpp"
+#include "actors/message_types.hpp"
+
+namespace asio = boost::asio;
+
+namespace roomcast {
+
+namespace {
+
+constexpr std::size_t max_reads_per_wakeup = 16; // then let other sockets run
+constexpr std::size_t max_batch_bytes = 1 << 20;
+constexpr auto close_timeout = std::chrono::seconds(5);
+
+} // namespace
+
+websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id)
+  : socket_(std::move(socket)),
+    ctx_(ctx),
+    room_id_(std::move(room_id)),
+    parser_(ctx.cfg.max_frame_bytes),
+    limiter_(ctx.cfg.rate_limit_per_second, ctx.cfg.rate_limit_burst),
+    timer_(socket_.get_executor()) {
+  ++ctx_.open_sessions;
+}
+
+websocket_session::~websocket_session() {
+  if (conn_)
+    caf::anon_send(conn_, disconnect_atom::value);
+  if (!closed_)
+    --ctx_.open_sessions;
+  std::lock_guard lk(ctx_.sessions_mu);
+  ctx_.sessions.erase(this);
+}
+
+void websocket_session::shutdown() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->terminate("server shutdown"); });
+}
+
+void websocket_session::start(std::string leftover) {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(tcp::no_delay(true), ec);
+  {
+    std::lock_guard lk(ctx_.sessions_mu);
+    ctx_.sessions.emplace(this, weak_from_this());
+  }
+  conn_ = spawn_connection(ctx_.sys, client_link_ptr{shared_from_this()}, room_id_, ctx_.registry);
+  last_read_ = last_ping_ = std::chrono::steady_clock::now();
+  arm_timer();
+  if (!leftover.empty())
+    consume(leftover.data(), leftover.size());
+  if (!paused_)
+    do_wait_read();
+}
+
+// -- reading ------------------------------------------------------------------
+
+void websocket_session::do_wait_read() {
+  if (waiting_read_ || closed_)
+    return;
+  waiting_read_ = true;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+}
+
+void websocket_session::on_readable(const boost::system::error_code& ec) {
+  waiting_read_ = false;
+  if (ec)
+    return terminate("read wait failed");
+  // One buffer per I/O thread: an idle client holds no read buffer at all.
+  static thread_local std::array<char, 64 * 1024> buf;
+  for (std::size_t i = 0; i < max_reads_per_wakeup && !closed_; ++i) {
+    boost::system::error_code rec;
+    auto n = socket_.read_some(asio::buffer(buf), rec);
+    if (rec == asio::error::would_block)
+      break;
+    if (rec)
+      return terminate(rec == asio::error::eof ? "peer closed" : "read failed");
+    last_read_ = std::chrono::steady_clock::now();
+    consume(buf.data(), n);
+    if (paused_)
+      return; // command_done() resumes reading
+  }
+  if (!closed_)
+    do_wait_read();
+}
+
+void websocket_session::consume(char* data, std::size_t n) {
+  auto handler = [this](const ws_event& e) { on_frame(e); };
+  if (pending_.empty()) {
+    auto used = parser_.feed(data, n, handler);
+    if (used < n)
+      pending_.assign(data + used, n - used);
+    return;
+  }
+  pending_.append(data, n);
+  auto used = parser_.feed(pending_.data(), pending_.size(), handler);
+  pending_.erase(0, used);
+  if (pending_.empty())
+    std::string{}.swap(pending_);
+}
+
+void websocket_session::on_frame(const ws_event& e) {
+  switch (e.kind) {
+    case ws_event_kind::text: return on_text(e.payload);
+    case ws_event_kind::binary: return send_error(conference_error::unsupported_data);
+    case ws_event_kind::ping:
+      return send_control(std::make_shared<const wire_frame>(ws_opcode::pong, e.payload));
+    case ws_event_kind::pong: return; // any traffic counts as alive
+    case ws_event_kind::close: {
+      // Echo the code, as RFC 6455 asks, then wait for the peer to hang up.
+      std::uint16_t code = e.close_code == 1005 ? 1000 : e.close_code;
+      if (code < 1000 || code == 1004 || code == 1006 || (code > 1014 && code < 3000) || code > 4999)
+        code = 1002;
+      return start_closing(make_close_frame(code, {}), false);
+    }
+    case ws_event_kind::too_big:
+      return send_error(conference_error::message_too_large,
+                        "Messages are limited to " + std::to_string(ctx_.cfg.max_frame_bytes) + " bytes");
+    case ws_event_kind::protocol:
+      spdlog::info("websocket protocol error; closing with 1002");
+      return start_closing(make_close_frame(1002, "protocol error"), true);
+  }
+}
+
+void websocket_session::on_text(std::string_view text) {
+  ++ctx_.frames_in;
+  auto now = std::chrono::steady_clock::now();
+  if (!limiter_.allow(now)) {
+    // One error a second at most: the error must not become the flood.
+    if (now - last_limit_error_ >= std::chrono::seconds(1)) {
+      last_limit_error_ = now;
+      send_error(conference_error::rate_limited);
+    }
+    return;
+  }
+  auto result = decode_conference(text, ctx_.limits);
+  if (auto* err = std::get_if<decode_error>(&result))
+    return send_error(err->code, err->message, err->event);
+  caf::anon_send(conn_, std::move(std::get<conference_command>(result)));
+  if (++inflight_ >= ctx_.cfg.max_inflight_commands)
+    paused_ = true;
+}
+
+void websocket_session::command_done() {
+  auto n = --inflight_;
+  if (n <= ctx_.cfg.max_inflight_commands / 2 && paused_.exchange(false))
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_wait_read(); });
+}
+
+void websocket_session::send_error(conference_error code, std::string_view message, std::string_view event) {
+  send(render_error(code, message, event));
+}
+
+// -- writing ------------------------------------------------------------------
+
+bool websocket_session::send(wire_frame_ptr frame) {
+  std::unique_lock lk(mu_);
+  if (closing_)
+    return false;
+  if (queued_bytes_ + frame->size() > ctx_.cfg.send_queue_bytes) {
+    lk.unlock();
+    spdlog::warn("room {}: client too slow ({} bytes queued); closing with 1008", room_id_, queued_bytes_);
+    start_closing(make_close_frame(1008, "send queue overflow"), true);
+    return false;
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  schedule_flush_locked();
+  return true;
+}
+
+void websocket_session::send_control(wire_frame_ptr frame) {
+  std::lock_guard lk(mu_);
+  if (closing_)
+    return;
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  schedule_flush_locked();
+}
+
+void websocket_session::close(std::uint16_t code, std::string reason) {
+  start_closing(make_close_frame(code, reason), false);
+}
+
+void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queued) {
+  {
+    std::lock_guard lk(mu_);
+    if (closing_ || closed_)
+      return;
+    closing_ = true;
+    if (drop_queued) {
+      for (auto& f : queue_)
+        queued_bytes_ -= f->size();
+      queue_.clear();
+    }
+    close_frame_ = close_frame;
+    queued_bytes_ += close_frame->size();
+    queue_.push_back(std::move(close_frame));
+    schedule_flush_locked();
+  }
+  // Bound the closing handshake: a peer that never reads or never answers
+  // is cut off.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->close_deadline_ = true;
+    self->timer_.expires_after(close_timeout);
+    self->timer_.async_wait([self](const boost::system::error_code& ec) { self->on_timer(ec); });
+  });
+}
+
+std::size_t websocket_session::backlog() const {
+  std::lock_guard lk(mu_);
+  return queued_bytes_;
+}
+
+void websocket_session::schedule_flush_locked() {
+  if (flushing_)
+    return;
+  flushing_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+}
+
+void websocket_session::do_write() {
+  if (closed_)
+    return;
+  {
+    std::lock_guard lk(mu_);
+    batch_.swap(queue_); // everything queued goes out in one gathered write
+    if (batch_.empty()) {
+      flushing_ = false;
+      return;
+    }
+  }
+  buffers_.clear();
+  std::size_t bytes = 0;
+  std::size_t i = 0;
+  for (; i < batch_.size() && bytes < max_batch_bytes; ++i) {
+    buffers_.push_back(asio::buffer(batch_[i]->bytes()));
+    bytes += batch_[i]->size();
+  }
+  if (i < batch_.size()) { // too much for one write: the rest goes back first in line
+    std::lock_guard lk(mu_);
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch_.begin() + i),
+                  std::make_move_iterator(batch_.end()));
+    batch_.resize(i);
+  }
+  asio::async_write(socket_, buffers_,
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      self->on_write(ec);
+                    });
+}
+
+void websocket_session::on_write(const boost::system::error_code& ec) {
+  if (ec)
+    return terminate("write failed");
+  bool sent_close = false;
+  std::size_t bytes = 0;
+  for (auto& f : batch_) {
+    bytes += f->size();
+    sent_close |= f == close_frame_;
+  }
+  batch_.clear();
+  if (batch_.capacity() > 64)
+    std::vector<wire_frame_ptr>{}.swap(batch_);
+  {
+    std::lock_guard lk(mu_);
+    queued_bytes_ -= bytes;
+    if (sent_close) {
+      flushing_ = false;
+      queue_.clear();
+    }
+  }
+  if (sent_close) {
+    // Our close is out; the peer answers and hangs up, or the deadline hits.
+    boost::system::error_code sec;
+    socket_.shutdown(tcp::socket::shutdown_send, sec);
+    return;
+  }
+  do_write();
+}
+
+// -- heartbeat and teardown -----------------------------------------------------
+
+void websocket_session::arm_timer() {
+  if (closed_ || close_deadline_)
+    return;
+  auto& cfg = ctx_.cfg;
+  auto next = std::min(last_ping_ + cfg.heartbeat_interval, last_read_ + cfg.heartbeat_timeout);
+  timer_.expires_at(next);
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+}
+
+void websocket_session::on_timer(const boost::system::error_code& ec) {
+  if (closed_)
+    return;
+  if (close_deadline_) {
+    if (ec != asio::error::operation_aborted)
+      terminate("closing handshake timed out");
+    return;
+  }
+  if (ec == asio::error::operation_aborted)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (now >= last_read_ + ctx_.cfg.heartbeat_timeout)
+    return terminate("heartbeat timeout");
+  if (now >= last_ping_ + ctx_.cfg.heartbeat_interval) {
+    last_ping_ = now;
+    send_control(make_ping_frame());
+  }
+  arm_timer();
+}
+
+void websocket_session::terminate(const char* why) {
+  if (closed_.exchange(true))
+    return;
+  spdlog::debug("room {}: connection closed: {}", room_id_, why);
+  --ctx_.open_sessions;
+  boost::system::error_code ec;
+  timer_.cancel();
+  socket_.close(ec);
+  {
+    std::lock_guard lk(mu_);
+    closing_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+  if (conn_) {
+    caf::anon_send(conn_, disconnect_atom::value);
+    conn_ = nullptr;
+  }
+}
+
+} // namespace roomcast

@@ -1,0 +1,92 @@
+#pragma once
+// One WebSocket client on a raw TCP socket (the handshake was done by
+// http_session). Frames in: parsed, rate limited, decoded, sent to the
+// connection actor. Frames out: a bounded queue of shared frames written
+// with gathered writes.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <caf/actor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/client_link.hpp"
+#include "actors/rate_limiter.hpp"
+#include "gateway/gateway_context.hpp"
+#include "gateway/ws_parser.hpp"
+
+namespace roomcast {
+
+class websocket_session final : public client_link, public std::enable_shared_from_this<websocket_session> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  /// `socket` must use a strand executor: every private member function
+  /// below runs on it.
+  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id);
+  ~websocket_session() override;
+
+  /// Spawns the connection actor and starts reading. `leftover`: bytes the
+  /// HTTP parser read past the upgrade request.
+  void start(std::string leftover);
+
+  // client_link: thread-safe
+  bool send(wire_frame_ptr frame) override;
+  void close(std::uint16_t code, std::string reason) override;
+  std::size_t backlog() const override;
+  void command_done() override;
+
+  /// Closes the socket at once (server shutdown); thread-safe.
+  void shutdown();
+
+private:
+  void do_wait_read();
+  void on_readable(const boost::system::error_code& ec);
+  void consume(char* data, std::size_t n);
+  void on_frame(const ws_event& e);
+  void on_text(std::string_view text);
+  void send_error(conference_error code, std::string_view message = {}, std::string_view event = {});
+  void send_control(wire_frame_ptr frame);
+  void schedule_flush_locked();
+  void do_write();
+  void on_write(const boost::system::error_code& ec);
+  void arm_timer();
+  void on_timer(const boost::system::error_code& ec);
+  void start_closing(wire_frame_ptr close_frame, bool drop_queued);
+  void terminate(const char* why);
+
+  tcp::socket socket_;
+  gateway_context& ctx_;
+  std::string room_id_;
+  caf::actor conn_;
+  ws_parser parser_;
+  std::string pending_; ///< bytes of an incomplete frame; empty when idle
+  rate_limiter limiter_;
+  std::chrono::steady_clock::time_point last_read_;
+  std::chrono::steady_clock::time_point last_ping_;
+  std::chrono::steady_clock::time_point last_limit_error_{};
+  boost::asio::steady_timer timer_;
+  bool waiting_read_ = false;
+  bool close_deadline_ = false; ///< the timer now bounds the closing handshake
+
+  mutable std::mutex mu_; ///< guards the write side below
+  std::vector<wire_frame_ptr> queue_;
+  std::size_t queued_bytes_ = 0; ///< queue_ plus the batch in flight
+  bool flushing_ = false;        ///< a write is in flight or posted
+  bool closing_ = false;         ///< a close frame is queued: nothing more
+  wire_frame_ptr close_frame_;
+
+  std::vector<wire_frame_ptr> batch_; ///< strand: frames of the write in flight
+  std::vector<boost::asio::const_buffer> buffers_;
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> paused_{false};
+  std::atomic<std::size_t> inflight_{0};
+};
+
+} // namespace roomcast

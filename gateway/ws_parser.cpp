@@ -1,0 +1,65 @@
+#include "gateway/ws_parser.hpp"
+
+#include <cstring>
+
+namespace roomcast {
+
+std::size_t ws_parser::read_header(const char* p, std::size_t n, frame_header& h) {
+  if (n < 2)
+    return 0;
+  auto b0 = static_cast<std::uint8_t>(p[0]);
+  auto b1 = static_cast<std::uint8_t>(p[1]);
+  if (b0 & 0x70)
+    return npos; // RSV bits: no extension was negotiated
+  auto op = b0 & 0x0F;
+  if (!(op <= 0x2 || (op >= 0x8 && op <= 0xA)))
+    return npos;
+  h.fin = (b0 & 0x80) != 0;
+  h.op = static_cast<ws_opcode>(op);
+  h.control = op >= 0x8;
+  if (!(b1 & 0x80))
+    return npos; // clients must mask
+  std::uint64_t len = b1 & 0x7F;
+  std::size_t used = 2;
+  if (len == 126) {
+    if (n < 4)
+      return 0;
+    len = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[2])) << 8)
+          | static_cast<std::uint8_t>(p[3]);
+    used = 4;
+  } else if (len == 127) {
+    if (n < 10)
+      return 0;
+    len = 0;
+    for (int i = 0; i < 8; ++i)
+      len = (len << 8) | static_cast<std::uint8_t>(p[2 + i]);
+    if (len >> 63)
+      return npos;
+    used = 10;
+  }
+  if (h.control && (len > 125 || !h.fin))
+    return npos;
+  if (n < used + 4)
+    return 0;
+  std::memcpy(h.mask, p + used, 4);
+  h.length = len;
+  return used + 4;
+}
+
+void ws_parser::unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4]) {
+  std::uint64_t i = 0;
+  // Eight bytes at a time; the mask repeats every four.
+  std::uint64_t m8;
+  std::uint8_t rep[8] = {mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]};
+  std::memcpy(&m8, rep, 8);
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w ^= m8;
+    std::memcpy(p + i, &w, 8);
+  }
+  for (; i < n; ++i)
+    p[i] = static_cast<char>(p[i] ^ mask[i & 3]);
+}
+
+} // namespace roomcast
