@@ -78,6 +78,7 @@ join_reply conference_room_state::join(join_request& req) {
   links.push_back(m.link);
   auto& me = members.emplace(peer_id, std::move(m)).first->second;
   ++idle_generation; // cancels a pending passivation
+  arm_refresh();
 
   if (host_changed)
     persist_now(); // the host role is durable before anyone is told
@@ -420,6 +421,13 @@ void conference_room_state::on_loaded(const std::string& kind, std::int32_t vers
   history.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
 }
 
+void conference_room_state::arm_refresh() {
+  if (!cfg.persistence || refresh_armed)
+    return;
+  refresh_armed = true;
+  self->delayed_send(self, cfg.refresh_interval, refresh_atom::value);
+}
+
 void conference_room_state::maybe_idle() {
   if (!members.empty())
     return;
@@ -465,6 +473,14 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
         return;
       self->send(st.cfg.persistence, persistence::snapshot_atom::value, storage_key(st.room_id),
                  std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(st.durable));
+    },
+    [self](refresh_atom) {
+      auto& st = self->state;
+      st.refresh_armed = false;
+      if (st.members.empty())
+        return; // passivation writes the final snapshot
+      st.persist_later();
+      st.arm_refresh();
     },
     [self](idle_atom, std::uint64_t generation) {
       auto& st = self->state;

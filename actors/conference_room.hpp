@@ -26,6 +26,9 @@ struct conference_room_config {
   std::size_t history_limit = 100;
   std::chrono::milliseconds idle_timeout{300000};
   std::chrono::milliseconds snapshot_debounce{200};
+  /// A live room rewrites its snapshot at least this often, so the retention
+  /// sweep (which goes by snapshot age) never takes a room in use.
+  std::chrono::milliseconds refresh_interval{std::chrono::hours(24)};
   std::string token_secret;
   caf::actor persistence; ///< invalid: the room lives in memory only
   caf::actor_addr registry; ///< asked before the room passivates (weak: no cycle)
@@ -61,6 +64,7 @@ struct conference_room_state {
   std::uint64_t join_counter = 0;
   std::uint64_t idle_generation = 0;
   bool snapshot_scheduled = false;
+  bool refresh_armed = false;
   bool passivating = false;
   outbox out;
   std::mt19937_64 rng{std::random_device{}()};
@@ -100,6 +104,7 @@ struct conference_room_state {
   void on_loaded(const std::string& kind, std::int32_t version, const std::string& state,
                  std::vector<chat_entry> history, std::uint64_t last_seq, bool found);
   void maybe_idle();
+  void arm_refresh();
 };
 
 /// Spawned by the registry; loads its state from persistence first (if any).

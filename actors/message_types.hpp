@@ -28,6 +28,8 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 /// A connection asks a room to admit it. The link is the room's fast path to
 /// the client's socket (local only); identity claims are checked by the room.

@@ -76,13 +76,13 @@ public:
 
 private:
   struct entry {
-    std::uint64_t write_id; ///< 0: a delivery
-    std::uint64_t owner;    ///< deliveries: the write that must succeed
-    bool done;
-    wire_frame_ptr frame; ///< null: close the links instead
-    std::vector<client_link_ptr> links;
+    std::uint64_t write_id = 0; ///< 0: a delivery
+    std::uint64_t owner = 0;    ///< deliveries: the write that must succeed
+    bool done = false;
+    wire_frame_ptr frame;       ///< null: close the links instead
+    std::vector<client_link_ptr> links = {};
     std::uint16_t close_code = 0;
-    std::string close_reason;
+    std::string close_reason = {};
   };
 
   void settle(std::uint64_t id, bool failed) {

@@ -5,11 +5,14 @@
 namespace roomcast {
 
 bool rate_limiter::allow(clock::time_point now) {
-  if (last_ != clock::time_point{}) {
+  // Time that went backwards earns nothing, and is not earned twice later.
+  if (last_ == clock::time_point{}) {
+    last_ = now;
+  } else if (now > last_) {
     std::chrono::duration<double> dt = now - last_;
-    tokens_ = std::min(burst_, tokens_ + std::max(0.0, dt.count()) * rate_);
+    tokens_ = std::min(burst_, tokens_ + dt.count() * rate_);
+    last_ = now;
   }
-  last_ = now;
   if (tokens_ < 1.0)
     return false;
   tokens_ -= 1.0;

@@ -5,11 +5,18 @@
 
 #include <memory>
 
+#include "persistence/persistence_messages.hpp"
+
 namespace roomcast {
 
-caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_room_config room_cfg) {
+caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_room_config room_cfg,
+                       std::chrono::milliseconds retention, std::chrono::milliseconds sweep_period) {
   self->state.room_cfg = std::move(room_cfg);
   self->state.room_cfg.registry = self->address();
+  self->state.retention = retention;
+  bool sweeping = self->state.room_cfg.persistence && retention.count() > 0;
+  if (sweeping)
+    self->send(self, sweep_atom::value);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& rooms = self->state.rooms;
     for (auto i = rooms.begin(); i != rooms.end(); ++i)
@@ -38,6 +45,20 @@ caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_roo
         rooms.erase(i);
       }
       return true;
+    },
+    [self, sweep_period](sweep_atom) {
+      auto& st = self->state;
+      auto cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch() - st.retention)
+                      .count();
+      self->request(st.room_cfg.persistence, std::chrono::seconds(60), persistence::expire_atom::value, cutoff)
+        .then(
+          [](std::uint64_t n) {
+            if (n > 0)
+              spdlog::info("retention: deleted {} rooms unused since before the cutoff", n);
+          },
+          [self](caf::error& err) { spdlog::error("retention sweep failed: {}", self->system().render(err)); });
+      self->delayed_send(self, sweep_period, sweep_atom::value);
     },
     [self](describe_atom) {
       std::string out = "{\"kind\":\"registry\",\"rooms\":[";

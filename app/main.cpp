@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
   room_cfg.snapshot_debounce = cfg.snapshot_debounce;
   room_cfg.token_secret = *secret;
   room_cfg.persistence = persistence;
-  auto registry = sys.spawn(roomcast::registry, room_cfg);
+  auto retention = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.room_retention);
+  room_cfg.refresh_interval = retention / 4;
+  auto registry = sys.spawn(roomcast::registry, room_cfg, retention, std::chrono::milliseconds(std::chrono::hours(1)));
 
   int rc = 0;
   {

@@ -239,7 +239,11 @@ decode_result decode_conference(std::string_view text, const codec_limits& limit
   std::string_view name{ev->get_string().data(), ev->get_string().size()};
   auto op = ops_by_name().find(name);
   if (op == ops_by_name().end()) {
-    std::string shown{name.substr(0, 64)};
+    // Echo at most 64 bytes, never cutting a UTF-8 sequence in half.
+    auto cut = std::min<std::size_t>(name.size(), 64);
+    while (cut < name.size() && cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
+      --cut;
+    std::string shown{name.substr(0, cut)};
     return decode_error{conference_error::unknown_event, "Unknown event '" + shown + "'", shown};
   }
   static const json::object empty;

@@ -59,7 +59,7 @@ public:
         // Skip this frame's payload without buffering it.
         bool first = !discarding_;
         discarding_ = !h.fin;
-        message_.clear();
+        std::string{}.swap(message_);
         fragmented_ = false;
         pos += used;
         skip_ = h.length;
@@ -81,8 +81,10 @@ public:
     return pos;
   }
 
-  /// Bytes of a partly assembled fragmented message (memory accounting).
-  std::size_t buffered() const noexcept { return message_.capacity(); }
+  /// Heap bytes held for a partly assembled fragmented message.
+  std::size_t buffered() const noexcept {
+    return message_.capacity() > std::string{}.capacity() ? message_.capacity() : 0;
+  }
 
 private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);

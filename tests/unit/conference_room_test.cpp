@@ -468,7 +468,10 @@ struct durable_fixture : fixture {
     cfg.persistence = store;
     start_room();
   }
-  ~durable_fixture() { anon_send_exit(store, caf::exit_reason::user_shutdown); }
+  ~durable_fixture() {
+    anon_send_exit(room, caf::exit_reason::user_shutdown);
+    anon_send_exit(store, caf::exit_reason::user_shutdown);
+  }
   held_writes_state& writes() { return deref<caf::stateful_actor<held_writes_state>>(store).state; }
   void commit() {
     self->send(store, caf::ok_atom::value);

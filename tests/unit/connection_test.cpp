@@ -19,7 +19,7 @@ struct fixture : test_coordinator_fixture<> {
   fixture() {
     conference_room_config cfg;
     cfg.token_secret = "s";
-    reg = sys.spawn(registry, cfg);
+    reg = sys.spawn(registry, cfg, std::chrono::milliseconds{0}, std::chrono::milliseconds{0});
     sched.run();
   }
 
