@@ -27,6 +27,8 @@ struct client {
 /// Stands in for the persistence actor: holds every write until told to
 /// commit, so tests can see what clients get before and after the commit.
 struct held_writes_state {
+  p::room_record to_load;
+  std::vector<std::string> quarantined;
   std::vector<caf::response_promise> pending;
   std::vector<std::string> appended;
   std::vector<std::string> snapshots;
@@ -34,7 +36,11 @@ struct held_writes_state {
 
 caf::behavior held_writes(caf::stateful_actor<held_writes_state>* self) {
   return {
-    [self](p::load_atom, const std::string&, std::uint32_t) { return p::room_record{}; },
+    [self](p::load_atom, const std::string&, std::uint32_t) { return self->state.to_load; },
+    [self](p::quarantine_atom, const std::string& key, const std::string&) {
+      self->state.quarantined.push_back(key);
+      return p::committed_atom::value;
+    },
     [self](p::append_atom, const std::string&, p::stored_message& m) {
       self->state.appended.push_back(m.body);
       self->state.pending.push_back(self->make_response_promise());
@@ -468,6 +474,14 @@ struct durable_fixture : fixture {
     cfg.persistence = store;
     start_room();
   }
+  /// Restarts the room over a stored record, as after a node restart.
+  void restart_with(p::room_record rec) {
+    anon_send_exit(room, caf::exit_reason::user_shutdown);
+    sched.run();
+    writes().to_load = std::move(rec);
+    start_room();
+  }
+
   ~durable_fixture() {
     anon_send_exit(room, caf::exit_reason::user_shutdown);
     anon_send_exit(store, caf::exit_reason::user_shutdown);
@@ -524,6 +538,61 @@ CAF_TEST(the host role is on disk before the first peers frame) {
   auto events = a.link->events();
   CAF_REQUIRE(!events.empty());
   CAF_CHECK_EQUAL(events.front(), "peers");
+}
+
+CAF_TEST(a restarted room resumes its stored state and history) {
+  conference_snapshot snap;
+  snap.host_id = "alice";
+  snap.co_hosts = {"bob"};
+  snap.locked = true;
+  snap.chat_enabled = false;
+  snap.last_seq = 7;
+  p::room_record rec;
+  rec.found = true;
+  rec.kind = "conference";
+  rec.version = conference_snapshot::current_version;
+  rec.state = encode_snapshot(snap);
+  rec.history = {{6, "msg_6", 1, R"({"id":"msg_6","message":"six"})"}, {7, "msg_7", 2, R"({"id":"msg_7","message":"seven"})"}};
+  rec.last_seq = 7;
+  restart_with(rec);
+  CAF_CHECK(st().durable.locked);
+  CAF_CHECK(!st().durable.chat_enabled);
+  CAF_CHECK_EQUAL(st().durable.host_id, "alice");
+  client stranger{sys};
+  CAF_CHECK(join(stranger, "mallory").code == conference_error::room_locked);
+  client a{sys};
+  CAF_CHECK(join(a, "alice", make_resume_token("secret", "r1", "alice")).code == conference_error::none);
+  auto peers = a.link->last("peers").as_object();
+  CAF_CHECK(peers.at("isHost").as_bool());
+  CAF_CHECK(peers.at("roomLocked").as_bool());
+  CAF_CHECK(!peers.at("chatEnabled").as_bool());
+  auto history = a.link->last("chat-history").at("messages").as_array();
+  CAF_REQUIRE_EQUAL(history.size(), 2u);
+  CAF_CHECK_EQUAL(history[1].at("message").as_string(), "seven");
+  client b{sys};
+  CAF_CHECK(join(b, "bob", make_resume_token("secret", "r1", "bob")).code == conference_error::none);
+  CAF_CHECK_EQUAL(b.link->last("peers").at("coHostIds").as_array().size(), 1u);
+  send(a, conference_op::chat_message, {}, "eight");
+  commit();
+  auto msg = b.link->last("chat-message").as_object();
+  CAF_CHECK(msg.at("id").as_string().starts_with("msg_8_")); // the sequence goes on, never reused
+}
+
+CAF_TEST(an undecodable snapshot is quarantined and the room starts empty) {
+  p::room_record rec;
+  rec.found = true;
+  rec.kind = "conference";
+  rec.version = conference_snapshot::current_version;
+  rec.state = "{not json";
+  rec.last_seq = 3;
+  restart_with(rec);
+  CAF_CHECK_EQUAL(writes().quarantined, std::vector<std::string>{"conference:r1"});
+  CAF_CHECK(!st().durable.locked);
+  CAF_CHECK_EQUAL(st().durable.last_seq, 3u);
+  client a{sys};
+  CAF_CHECK(join(a, "alice").code == conference_error::none);
+  commit();
+  CAF_CHECK(a.link->last("peers").at("isHost").as_bool());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
