@@ -71,6 +71,7 @@ join_reply conference_room_state::join(join_request& req) {
   m.username = req.username;
   m.conn = caf::actor_cast<caf::actor>(self->current_sender());
   m.link = req.link;
+  m.role = req.role;
   m.joined_seq = ++join_counter;
   m.hand_raised = durable.raised_hands.count(peer_id) > 0;
   self->monitor(m.conn);
@@ -311,7 +312,8 @@ void conference_room_state::promote(conference_member& from, const std::string& 
 // -- helpers --------------------------------------------------------------------
 
 bool conference_room_state::is_admin(const conference_member& m) const {
-  return durable.host_id == m.peer_id || durable.co_hosts.count(m.peer_id) > 0;
+  return durable.host_id == m.peer_id || durable.co_hosts.count(m.peer_id) > 0 || m.role == "admin"
+         || m.role == "moderator";
 }
 
 void conference_room_state::fail(const conference_member& m, conference_error code, std::string_view message,

@@ -39,6 +39,7 @@ struct conference_member {
   std::string username;
   caf::actor conn;
   client_link_ptr link;
+  std::string role; ///< from a verified token
   std::uint64_t joined_seq = 0;
   bool hand_raised = false;
   bool screen_sharing = false;

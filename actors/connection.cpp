@@ -33,7 +33,7 @@ void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
   self->request(st.registry, lookup_timeout, room_atom::value, st.room_id)
     .await(
       [self, cmd, retry_or_fail](caf::actor room) {
-        join_request req{cmd.peer_id, cmd.username, cmd.token, self->state.link};
+        join_request req{cmd.peer_id, cmd.username, cmd.token, cmd.role, self->state.link};
         self->request(room, lookup_timeout, enter_atom::value, std::move(req))
           .await(
             [self, room](join_reply& reply) {

@@ -37,6 +37,7 @@ struct join_request {
   std::string peer_id; ///< requested; empty: the room picks one
   std::string username;
   std::string token; ///< resumeToken from an earlier `peers`
+  std::string role;  ///< from a verified token: "admin" or "moderator" act as host
   client_link_ptr link;
 };
 

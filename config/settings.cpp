@@ -124,6 +124,13 @@ const std::map<std::string, setter>& keys() {
        return err;
      }},
     {"auth.jwt_secret", text(&settings::jwt_secret)},
+    {"auth.require_token",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v != "true" && v != "false")
+         return "require_token must be true or false";
+       s.require_token = v == "true";
+       return {};
+     }},
     {"conference.room_capacity", number<std::size_t>(&settings::room_capacity, 1, 1'000'000)},
     {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
     {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
@@ -286,6 +293,8 @@ settings_result load_settings(int argc, char** argv) {
   for (auto& [key, value] : flags)
     if (auto err = set_key(s, key, value); !err.empty())
       return {std::nullopt, "flag: " + err, 2};
+  if (s.require_token && s.jwt_secret.empty())
+    return {std::nullopt, "auth.require_token needs auth.jwt_secret (or --jwt-secret / JWT_SECRET)", 2};
   if (s.heartbeat_timeout <= s.heartbeat_interval)
     return {std::nullopt, "server.heartbeat_timeout_ms must exceed server.heartbeat_interval_ms", 2};
   return {s, {}, 0};

@@ -33,6 +33,7 @@ struct settings {
 
   // [auth]
   std::string jwt_secret;
+  bool require_token = false; ///< refuse joins without a valid JWT
 
   // [conference]
   std::size_t room_capacity = 100;

@@ -69,6 +69,8 @@ std::string_view event_name(conference_op op) {
   return event_names[static_cast<std::size_t>(op)];
 }
 
+std::optional<std::string> sanitize_username(std::string_view name, const codec_limits& limits);
+
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64)
     return false;
@@ -163,6 +165,11 @@ struct decoder {
         return fail("resumeToken must be a string");
       cmd.token = t->get_string();
     }
+    if (auto* t = data.if_contains("token"); t && !t->is_null()) {
+      if (!t->is_string() || t->get_string().size() > 8192)
+        return fail("token must be a string");
+      cmd.auth_token = t->get_string();
+    }
     return true;
   }
 
@@ -212,6 +219,17 @@ struct decoder {
     }
   }
 };
+
+} // namespace
+
+std::optional<std::string> sanitize_username(std::string_view name, const codec_limits& limits) {
+  std::string out;
+  if (!sanitize(name, limits.max_username_chars, false, out))
+    return std::nullopt;
+  return out;
+}
+
+namespace {
 
 const std::unordered_map<std::string_view, conference_op>& ops_by_name() {
   static const auto table = [] {

@@ -3,6 +3,7 @@
 // command or typed error; typed event -> frame. No sockets, no actors.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -81,13 +82,16 @@ struct conference_command {
   std::string peer_id;  ///< join: requested peerId (may be empty)
   std::string username; ///< join: display name (sanitized)
   std::string token;    ///< join: resumeToken (may be empty)
+  std::string auth_token; ///< join: a JWT (may be empty; the URL's ?token= also counts)
+  std::string role;     ///< join: set by the gateway from a verified token, never by the client
 
   friend bool operator==(const conference_command&, const conference_command&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conference_command& x) {
-  return f(caf::meta::type_name("conference_command"), x.op, x.target, x.text, x.peer_id, x.username, x.token);
+  return f(caf::meta::type_name("conference_command"), x.op, x.target, x.text, x.peer_id, x.username, x.token,
+           x.auth_token, x.role);
 }
 
 struct codec_limits {
@@ -105,6 +109,10 @@ using decode_result = std::variant<conference_command, decode_error>;
 
 /// Parses and validates one text frame.
 decode_result decode_conference(std::string_view text, const codec_limits& limits);
+
+/// A display name made safe (trimmed, no control characters, HTML-escaped);
+/// nullopt when empty or over the limit.
+std::optional<std::string> sanitize_username(std::string_view name, const codec_limits& limits);
 
 /// True for ids the contract accepts for rooms and peers: [A-Za-z0-9_-]{1,64}.
 bool valid_id(std::string_view id);

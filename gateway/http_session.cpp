@@ -5,6 +5,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -22,6 +24,16 @@ namespace {
 constexpr auto request_timeout = std::chrono::seconds(30);
 constexpr std::size_t header_limit = 8 * 1024;
 constexpr std::size_t body_limit = 64 * 1024;
+
+/// The `token` query parameter, if any.
+std::string token_param(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url)
+    return {};
+  auto params = url->params();
+  auto it = params.find("token");
+  return it == params.end() ? std::string{} : std::string{(*it).value};
+}
 
 /// "/room/{id}/websocket" (query string ignored) -> id; nullopt otherwise.
 std::optional<std::string> conference_room_of(std::string_view target) {
@@ -87,7 +99,7 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
       auto key = req[http::field::sec_websocket_key];
       if (req[http::field::sec_websocket_version] != "13" || !valid_websocket_key({key.data(), key.size()}))
         return reply(http::status::bad_request, R"({"error":"bad WebSocket handshake"})", false);
-      return accept(std::move(*room), upgrade_response({key.data(), key.size()}));
+      return accept(std::move(*room), token_param(target), upgrade_response({key.data(), key.size()}));
     }
     if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head))
       return reply(ctx.draining ? http::status::service_unavailable : http::status::ok,
@@ -113,10 +125,10 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     });
   }
 
-  void accept(std::string room_id, std::string response_text) {
+  void accept(std::string room_id, std::string token, std::string response_text) {
     upgrade = std::move(response_text);
     asio::async_write(socket, asio::buffer(upgrade),
-                      [self = shared_from_this(), room_id = std::move(room_id)](
+                      [self = shared_from_this(), room_id = std::move(room_id), token = std::move(token)](
                         const boost::system::error_code& ec, std::size_t) mutable {
                         if (ec)
                           return;
@@ -124,7 +136,7 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
                         std::string leftover{static_cast<const char*>(self->buffer.data().data()),
                                              self->buffer.size()};
                         auto ws = std::make_shared<websocket_session>(std::move(self->socket), self->ctx,
-                                                                      std::move(room_id));
+                                                                      std::move(room_id), std::move(token));
                         ws->start(std::move(leftover));
                       });
   }

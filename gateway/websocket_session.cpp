@@ -10,6 +10,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/message_types.hpp"
+#include "gateway/jwt_verifier.hpp"
 
 namespace asio = boost::asio;
 
@@ -23,10 +24,12 @@ constexpr auto close_timeout = std::chrono::seconds(5);
 
 } // namespace
 
-websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id)
+websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id,
+                                     std::string url_token)
   : socket_(std::move(socket)),
     ctx_(ctx),
     room_id_(std::move(room_id)),
+    url_token_(std::move(url_token)),
     parser_(ctx.cfg.max_frame_bytes),
     limiter_(ctx.cfg.rate_limit_per_second, ctx.cfg.rate_limit_burst),
     timer_(socket_.get_executor()) {
@@ -147,9 +150,34 @@ void websocket_session::on_text(std::string_view text) {
   auto result = decode_conference(text, ctx_.limits);
   if (auto* err = std::get_if<decode_error>(&result))
     return send_error(err->code, err->message, err->event);
-  caf::anon_send(conn_, std::move(std::get<conference_command>(result)));
+  auto& cmd = std::get<conference_command>(result);
+  if (cmd.op == conference_op::join && !authenticate(cmd))
+    return;
+  caf::anon_send(conn_, std::move(cmd));
   if (++inflight_ >= ctx_.cfg.max_inflight_commands)
     paused_ = true;
+}
+
+bool websocket_session::authenticate(conference_command& join) {
+  auto& token = join.auth_token.empty() ? url_token_ : join.auth_token;
+  if (token.empty()) {
+    if (!ctx_.cfg.require_token)
+      return true; // the conference contract allows anonymous use
+    send_error(conference_error::unauthorized, "A token is required to join", "join");
+    return false;
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  auto result = verify_jwt(token, ctx_.cfg.jwt_secret, now.count());
+  if (!result.identity) {
+    send_error(conference_error::unauthorized, "Token refused: " + result.error, "join");
+    return false;
+  }
+  // The verified name wins over whatever the payload claimed.
+  if (auto name = sanitize_username(result.identity->name, ctx_.limits))
+    join.username = std::move(*name);
+  join.role = result.identity->role;
+  join.auth_token.clear();
+  return true;
 }
 
 void websocket_session::command_done() {

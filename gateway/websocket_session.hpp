@@ -29,7 +29,7 @@ public:
 
   /// `socket` must use a strand executor: every private member function
   /// below runs on it.
-  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id);
+  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id, std::string url_token);
   ~websocket_session() override;
 
   /// Spawns the connection actor and starts reading. `leftover`: bytes the
@@ -51,6 +51,8 @@ private:
   void consume(char* data, std::size_t n);
   void on_frame(const ws_event& e);
   void on_text(std::string_view text);
+  /// Applies token authentication to a join; false if it was refused.
+  bool authenticate(conference_command& join);
   void send_error(conference_error code, std::string_view message = {}, std::string_view event = {});
   void send_control(wire_frame_ptr frame);
   void schedule_flush_locked();
@@ -64,6 +66,7 @@ private:
   tcp::socket socket_;
   gateway_context& ctx_;
   std::string room_id_;
+  std::string url_token_; ///< ?token= from the upgrade request
   caf::actor conn_;
   ws_parser parser_;
   std::string pending_; ///< bytes of an incomplete frame; empty when idle

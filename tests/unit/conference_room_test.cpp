@@ -73,8 +73,9 @@ struct fixture : test_coordinator_fixture<> {
     sched.run();
   }
 
-  join_reply join(client& c, std::string peer, std::string token = {}) {
-    c.actor->send(room, enter_atom::value, join_request{peer, "name-" + peer, std::move(token), c.link});
+  join_reply join(client& c, std::string peer, std::string token = {}, std::string role = {}) {
+    c.actor->send(room, enter_atom::value,
+                  join_request{peer, "name-" + peer, std::move(token), std::move(role), c.link});
     sched.run();
     join_reply reply;
     bool got = false;
@@ -411,6 +412,18 @@ CAF_TEST(an empty unlocked room goes to its first new joiner) {
   join(b, "bob");
   CAF_CHECK(b.link->last("peers").at("isHost").as_bool());
   CAF_CHECK_EQUAL(st().durable.host_id, "bob");
+}
+
+CAF_TEST(a moderator from a verified token acts as host without being host) {
+  client a{sys}, m{sys}, c{sys};
+  join(a, "alice");
+  join(m, "mod", {}, "moderator");
+  join(c, "carol");
+  CAF_CHECK(!m.link->last("peers").at("isHost").as_bool());
+  send(m, conference_op::room_locked);
+  CAF_CHECK(st().durable.locked);
+  send(c, conference_op::room_unlocked);
+  CAF_CHECK_EQUAL(error_code(c), "UNAUTHORIZED");
 }
 
 CAF_TEST(a second join on the same connection is refused) {
