@@ -498,7 +498,8 @@ int main(int argc, char** argv) {
   j.add("label", opt.label).add("dialect", to_string(opt.dia)).add("scenario", to_string(opt.scen))
       .add("connections", static_cast<double>(opt.connections)).add("rooms", static_cast<double>(opt.rooms))
       .add("room_size", static_cast<double>(opt.room_size)).add("payload", static_cast<double>(opt.payload))
-      .add("threads", static_cast<double>(opt.threads)).add("server_pid", static_cast<double>(opt.server_pid));
+      .add("threads", static_cast<double>(opt.threads)).add("server_pid", static_cast<double>(opt.server_pid))
+      .add("start_rate", opt.rate).add("rate_factor", opt.rate_factor).add("slo_ms", opt.slo_ms);
   const auto cpu0 = self_cpu_us();
   const auto t0 = now_us();
   switch (opt.scen) {
