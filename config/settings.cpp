@@ -154,9 +154,9 @@ std::string node_text(const toml::node& n) {
   if (auto v = n.as_integer())
     return std::to_string(v->get());
   if (auto v = n.as_floating_point()) {
-    std::ostringstream out;
-    out << v->get();
-    return out.str();
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v->get()); // shortest exact form
+    return std::string(buf, end);
   }
   if (auto v = n.as_boolean())
     return v->get() ? "true" : "false";

@@ -84,26 +84,29 @@ bool valid_id(std::string_view id) {
 
 namespace {
 
-/// Drops control characters (keeping newline and tab in messages), trims
-/// whitespace, escapes HTML metacharacters, and counts code points against
-/// `max_chars`. Returns false when empty or too long.
+/// Drops control characters (keeping newline and tab in messages), then
+/// trims whitespace, then counts code points against `max_chars` and escapes
+/// HTML metacharacters. Returns false when empty or too long.
 bool sanitize(std::string_view in, std::size_t max_chars, bool multiline, std::string& out) {
-  auto b = in.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos)
-    return false;
-  in = in.substr(b, in.find_last_not_of(" \t\r\n") - b + 1);
-  std::size_t chars = 0;
-  out.clear();
-  out.reserve(in.size());
+  std::string kept;
+  kept.reserve(in.size());
   for (char c : in) {
     auto u = static_cast<unsigned char>(c);
-    if ((u & 0xC0) != 0x80 && ++chars > max_chars)
-      return false;
-    if (u < 0x20 || u == 0x7F) {
-      if (multiline && (c == '\n' || c == '\t'))
-        out.push_back(c);
+    if ((u < 0x20 || u == 0x7F) && !(multiline && (c == '\n' || c == '\t')))
       continue;
-    }
+    kept.push_back(c);
+  }
+  std::string_view text{kept};
+  auto b = text.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos)
+    return false;
+  text = text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
+  std::size_t chars = 0;
+  out.clear();
+  out.reserve(text.size());
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++chars > max_chars)
+      return false;
     switch (c) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;

@@ -55,6 +55,13 @@ public:
         on_event(ws_event{ws_event_kind::protocol, {}, 0});
         break;
       }
+      // Framing rules first: an oversized frame may still be a protocol error.
+      bool continuation = h.op == ws_opcode::continuation;
+      if (!h.control && (continuation ? !(fragmented_ || discarding_) : (fragmented_ || discarding_))) {
+        failed_ = true;
+        on_event(ws_event{ws_event_kind::protocol, {}, 0});
+        break;
+      }
       if (!h.control && (discarding_ || assembled_size(h) > max_message_)) {
         // Skip this frame's payload without buffering it.
         bool first = !discarding_;
