@@ -127,6 +127,12 @@ private:
       pending_.erase(0, used);
     }
     if (pending_.size() > max_message + 16) return close();
+    if (n == shared.size()) {
+      // More may be waiting, and the reactor is edge-triggered: read again
+      // after the other sessions instead of waiting for an edge.
+      asio::post(sock_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
+      return;
+    }
     read();
   }
 

@@ -23,7 +23,7 @@ if (!metrics) throw new Error(`unknown scenario ${scenario}`);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : undefined;
+  return s.length ? s[Math.floor(s.length / 2)] : undefined; // of two, the better
 };
 const fmt = (v, digits = 0) => {
   if (v === undefined || v === null || Number.isNaN(v) || v < 0) return 'n/a';
@@ -87,7 +87,7 @@ md += `Each server was started fresh on 127.0.0.1 for each run; runs alternate b
 md += `Rounds per server: ${Math.max(0, ...rows.map((g) => g.runs.length))} (the row shows the median run by ${metrics.headlineName}).\n\n`;
 
 const r0 = rows[0] && rows[0].rep;
-const steps = r0 && `starts at ${fmt(r0.start_rate, r0.start_rate < 10 ? 1 : 0)} msgs/s and rises ×${fmt(r0.rate_factor, 1)} each step until a step falls behind (under 90 % of the expected deliveries, p99 over ${fmt(r0.slo_ms)} ms, or errors)`;
+const steps = r0 && `starts at ${fmt(r0.start_rate, r0.start_rate < 10 ? 1 : 0)} msgs/s and rises ×${fmt(r0.rate_factor, 1)} each step until a step falls behind (under 90 % of the expected deliveries, or errors); a step whose p99 exceeds ${fmt(r0.slo_ms)} ms does not count as sustained`;
 const desc = {
   fanout: r0 && `One room of ${r0.connections} connections; one member sends at a rate that ${steps}. Every message goes to all members, the sender included.`,
   rooms: r0 && `${r0.connections} connections in rooms of ${r0.room_size}; every member sends at a per-member rate that ${steps}.`,

@@ -85,25 +85,35 @@ void connection::on_readable(const boost::system::error_code& ec) {
     boost::system::error_code rec;
     const std::size_t n = sock_.read_some(asio::buffer(buf.data(), buf.size()), rec);
     if (rec == asio::error::would_block || rec == asio::error::try_again) break;
-    if (rec) return fail(c.err_closed);
-    bump(c.bytes_in, n);
-    if (in_.empty() && st_ != state::upgrading) {
-      const std::size_t used = consume(buf.data(), n);
-      if (st_ == state::dead) return;
-      if (used < n) in_.assign(buf.data() + used, n - used);
-    } else {
-      in_.append(buf.data(), n);
-      if (st_ == state::upgrading && !on_http()) {
-        if (st_ == state::dead) return;
-        continue;
-      }
-      const std::size_t used = consume(in_.data(), in_.size());
-      if (st_ == state::dead) return;
-      in_.erase(0, used);
+    if (!rec && n == buf.size() && round == 3) {
+      // Still more to read. The reactor is edge-triggered: waiting now could
+      // wait forever for a sender blocked on our full window, so come back
+      // after the other connections had their turn.
+      handle_bytes(buf.data(), n);
+      if (st_ != state::dead) asio::post(w_.io(), [this] { on_readable({}); });
+      return;
     }
+    if (rec) return fail(c.err_closed);
+    handle_bytes(buf.data(), n);
+    if (st_ == state::dead) return;
     if (n < buf.size()) break;
   }
   arm_read();
+}
+
+void connection::handle_bytes(char* data, std::size_t n) {
+  bump(w_.stats().bytes_in, n);
+  if (in_.empty() && st_ != state::upgrading) {
+    const std::size_t used = consume(data, n);
+    if (st_ == state::dead) return;
+    if (used < n) in_.assign(data + used, n - used);
+    return;
+  }
+  in_.append(data, n);
+  if (st_ == state::upgrading && !on_http()) return;
+  const std::size_t used = consume(in_.data(), in_.size());
+  if (st_ == state::dead) return;
+  in_.erase(0, used);
 }
 
 bool connection::on_http() {

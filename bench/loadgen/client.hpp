@@ -86,6 +86,7 @@ private:
   void on_connect(const boost::system::error_code& ec);
   void arm_read();
   void on_readable(const boost::system::error_code& ec);
+  void handle_bytes(char* data, std::size_t n);
   bool on_http(); // false: wait for more
   std::size_t consume(char* data, std::size_t len);
   void on_frame(std::uint8_t op, std::string_view payload);
