@@ -21,6 +21,10 @@ std::int64_t now_ms() {
     .count();
 }
 
+join_reply refuse(conference_error code) {
+  return {code, std::string{text_of(code)}, {}, {}};
+}
+
 std::string storage_key(const std::string& room_id) {
   return "conference:" + room_id;
 }
@@ -30,24 +34,27 @@ std::string storage_key(const std::string& room_id) {
 // -- membership ---------------------------------------------------------------
 
 join_reply conference_room_state::join(join_request& req) {
+  if (stopping)
+    return refuse(conference_error::unavailable);
   auto conn_addr = caf::actor_cast<caf::actor_addr>(self->current_sender());
   if (by_conn.count(conn_addr))
-    return {conference_error::already_joined, std::string{text_of(conference_error::already_joined)}, {}};
+    return refuse(conference_error::already_joined);
   auto peer_id = req.peer_id.empty() ? new_peer_id() : req.peer_id;
   bool has_token = !req.token.empty();
   bool token_ok = has_token && check_resume_token(cfg.token_secret, room_id, peer_id, req.token);
-  if (has_token && !token_ok)
-    return {conference_error::unauthorized, "Invalid resume token for this peerId", {}};
   if (durable.banned.count(peer_id))
-    return {conference_error::unauthorized, "You were removed from this room", {}};
+    return {conference_error::unauthorized, "You were removed from this room", {}, "removed"};
+  if (has_token && !token_ok)
+    return {conference_error::unauthorized, "Invalid resume token for this peerId", {}, "invalid_token"};
   auto existing = members.find(peer_id);
   if (existing != members.end() && !token_ok)
-    return {conference_error::unauthorized, "peerId is already in this room; rejoin with its resumeToken", {}};
-  bool returning_admin = token_ok && (durable.host_id == peer_id || durable.co_hosts.count(peer_id));
-  if (durable.locked && existing == members.end() && !returning_admin)
-    return {conference_error::room_locked, std::string{text_of(conference_error::room_locked)}, {}};
+    return {conference_error::unauthorized, "peerId is already in this room; rejoin with its resumeToken", {},
+            "peer_id_in_use"};
+  // A valid token proves earlier admission: a lock keeps out newcomers only.
+  if (durable.locked && existing == members.end() && !token_ok)
+    return refuse(conference_error::room_locked);
   if (existing == members.end() && members.size() >= cfg.capacity)
-    return {conference_error::room_full, std::string{text_of(conference_error::room_full)}, {}};
+    return refuse(conference_error::room_full);
 
   if (existing != members.end()) {
     // The same client on a new socket: the old one is a zombie.
@@ -61,8 +68,11 @@ join_reply conference_room_state::join(join_request& req) {
     durable.raised_hands.erase(peer_id);
   }
   bool host_changed = false;
-  if (members.empty() && durable.host_id != peer_id) {
+  if (durable.host_id == peer_id && token_ok) {
+    host_reserved = false; // the host is back
+  } else if (durable.host_id.empty() || (members.empty() && !host_reserved)) {
     durable.host_id = peer_id; // first into an empty room takes the host role
+    durable.co_hosts.erase(peer_id);
     host_changed = true;
   }
 
@@ -114,13 +124,13 @@ join_reply conference_room_state::join(join_request& req) {
   out.emit_one(me.link, render_chat_history(bodies));
   broadcast(render_peer_joined(peer_id, me.username), &me);
   spdlog::debug("room {}: {} joined ({} members)", room_id, peer_id, members.size());
-  return {conference_error::none, {}, peer_id};
+  return {conference_error::none, {}, peer_id, {}};
 }
 
 void conference_room_state::leave(const caf::actor_addr& conn) {
   auto i = by_conn.find(conn);
-  if (i == by_conn.end())
-    return;
+  if (i == by_conn.end() || stopping)
+    return; // while stopping, the goodbyes we caused change nothing
   auto peer_id = i->second;
   bool was_host = durable.host_id == peer_id;
   bool had_hand = durable.raised_hands.erase(peer_id) > 0;
@@ -128,7 +138,9 @@ void conference_room_state::leave(const caf::actor_addr& conn) {
   broadcast(render_peer_left(peer_id));
   if (was_host && !members.empty())
     hand_over_host();
-  else if (had_hand)
+  else if (was_host)
+    reserve_host();
+  if (had_hand)
     persist_later();
   maybe_idle();
 }
@@ -160,7 +172,7 @@ void conference_room_state::hand_over_host() {
 
 void conference_room_state::handle(const conference_command& cmd) {
   auto i = by_conn.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
-  if (i == by_conn.end())
+  if (i == by_conn.end() || stopping)
     return; // not (or no longer) a member: the connection tells its client
   auto& m = members.at(i->second);
   switch (cmd.op) {
@@ -414,13 +426,24 @@ void conference_room_state::on_loaded(const std::string& kind, std::int32_t vers
     } else {
       spdlog::error("room {}: snapshot (kind '{}', version {}) cannot be decoded; quarantined, room starts empty",
                     room_id, kind, version);
-      self->send(cfg.persistence, persistence::quarantine_atom::value, storage_key(room_id),
-                 std::string{"undecodable conference snapshot"});
+      self->request(cfg.persistence, persistence_timeout, persistence::quarantine_atom::value, storage_key(room_id),
+                    std::string{"undecodable conference snapshot"})
+        .then([](persistence::committed_atom) {},
+              [this](caf::error& err) {
+                spdlog::error("room {}: quarantine failed: {}", room_id, self->system().render(err));
+              });
     }
   }
   durable.raised_hands.clear(); // nobody is present after a restart
+  if (!durable.host_id.empty())
+    reserve_host(); // the stored host gets its role back if it returns in time
   durable.last_seq = std::max(durable.last_seq, last_seq);
   history.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
+}
+
+void conference_room_state::reserve_host() {
+  host_reserved = true;
+  self->delayed_send(self, cfg.host_grace, grace_atom::value, ++host_grace_generation);
 }
 
 void conference_room_state::arm_refresh() {
@@ -473,8 +496,22 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
       st.snapshot_scheduled = false;
       if (!st.cfg.persistence)
         return;
-      self->send(st.cfg.persistence, persistence::snapshot_atom::value, storage_key(st.room_id),
-                 std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(st.durable));
+      // Not a barrier: hands and screen share were shown already.
+      self
+        ->request(st.cfg.persistence, persistence_timeout, persistence::snapshot_atom::value, storage_key(st.room_id),
+                  std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(st.durable))
+        .then([](persistence::committed_atom) {},
+              [self](caf::error& err) {
+                spdlog::error("room {}: snapshot not stored: {}", self->state.room_id, self->system().render(err));
+              });
+    },
+    [self](grace_atom, std::uint64_t generation) {
+      auto& st = self->state;
+      if (generation != st.host_grace_generation || !st.host_reserved)
+        return;
+      st.host_reserved = false;
+      if (!st.members.empty() && !st.members.count(st.durable.host_id))
+        st.hand_over_host(); // the host did not come back: the longest present takes over
     },
     [self](refresh_atom) {
       auto& st = self->state;
@@ -512,6 +549,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
     },
     [self](shutdown_atom) -> caf::result<stopped_atom> {
       auto& st = self->state;
+      st.stopping = true;
       for (auto& l : st.links)
         st.out.close_one(l, 1001, "server shutting down");
       if (!st.cfg.persistence) {

@@ -26,6 +26,9 @@ struct conference_room_config {
   std::size_t history_limit = 100;
   std::chrono::milliseconds idle_timeout{300000};
   std::chrono::milliseconds snapshot_debounce{200};
+  /// How long the host role waits for its holder after a restart, or after
+  /// the host left the room empty, before another participant may take it.
+  std::chrono::milliseconds host_grace{std::chrono::seconds(30)};
   /// A live room rewrites its snapshot at least this often, so the retention
   /// sweep (which goes by snapshot age) never takes a room in use.
   std::chrono::milliseconds refresh_interval{std::chrono::hours(24)};
@@ -65,8 +68,10 @@ struct conference_room_state {
   std::uint64_t join_counter = 0;
   std::uint64_t idle_generation = 0;
   bool snapshot_scheduled = false;
+  bool host_reserved = false; ///< the absent host's role is held for it
+  std::uint64_t host_grace_generation = 0;
   bool refresh_armed = false;
-  bool passivating = false;
+  bool stopping = false; ///< shutting down: state is frozen as it was at SIGTERM
   outbox out;
   std::mt19937_64 rng{std::random_device{}()};
 
@@ -106,6 +111,7 @@ struct conference_room_state {
                  std::vector<chat_entry> history, std::uint64_t last_seq, bool found);
   void maybe_idle();
   void arm_refresh();
+  void reserve_host();
 };
 
 /// Spawned by the registry; loads its state from persistence first (if any).

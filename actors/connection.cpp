@@ -14,8 +14,9 @@ using conn_actor = caf::stateful_actor<connection_state>;
 constexpr auto lookup_timeout = std::chrono::seconds(10);
 constexpr int join_attempts = 3;
 
-void send_error(conn_actor* self, conference_error code, std::string_view message, std::string_view event) {
-  self->state.link->send(render_error(code, message, event));
+void send_error(conn_actor* self, conference_error code, std::string_view message, std::string_view event,
+                std::string_view reason = {}) {
+  self->state.link->send(render_error(code, message, event, reason));
 }
 
 caf::behavior joined(conn_actor* self);
@@ -38,7 +39,7 @@ void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
           .await(
             [self, room](join_reply& reply) {
               if (reply.code != conference_error::none)
-                return send_error(self, reply.code, reply.message, "join");
+                return send_error(self, reply.code, reply.message, "join", reply.reason);
               self->state.room = room;
               self->state.peer_id = reply.peer_id;
               self->monitor(room);

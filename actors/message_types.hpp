@@ -29,6 +29,7 @@ using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 /// A connection asks a room to admit it. The link is the room's fast path to
@@ -46,13 +47,14 @@ struct join_reply {
   conference_error code = conference_error::none;
   std::string message;
   std::string peer_id;
+  std::string reason; ///< machine-readable detail of a refusal (e.g. "removed")
 
   friend bool operator==(const join_reply&, const join_reply&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(caf::meta::type_name("join_reply"), x.code, x.message, x.peer_id);
+  return f(caf::meta::type_name("join_reply"), x.code, x.message, x.peer_id, x.reason);
 }
 
 /// Registers this module's types (needed once messages cross nodes).

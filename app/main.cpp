@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   room_cfg.capacity = cfg.room_capacity;
   room_cfg.history_limit = cfg.chat_history;
   room_cfg.idle_timeout = cfg.room_idle;
+  room_cfg.host_grace = cfg.host_grace;
   room_cfg.snapshot_debounce = cfg.snapshot_debounce;
   room_cfg.token_secret = *secret;
   room_cfg.persistence = persistence;
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
     srv.stop_accepting();
     if (!ask(sys, registry, 30s, "room shutdown", roomcast::shutdown_atom::value))
       rc = 1;
+    srv.close_sessions(1001, "server shutting down"); // those in no room yet
     srv.wait_sessions_closed(2000ms);
     srv.terminate_sessions();
     if (!ask(sys, persistence, 30s, "final flush", roomcast::persistence::flush_atom::value))

@@ -135,6 +135,14 @@ const std::map<std::string, setter>& keys() {
     {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
     {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
     {"conference.max_username_chars", number<std::size_t>(&settings::max_username_chars, 1, 1024)},
+    {"conference.host_grace_seconds",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 0, 86'400);
+       if (err.empty())
+         s.host_grace = std::chrono::seconds{n};
+       return err;
+     }},
   };
   return table;
 }

@@ -40,6 +40,7 @@ struct settings {
   std::size_t chat_history = 100;
   std::size_t max_message_chars = 2000;
   std::size_t max_username_chars = 64;
+  std::chrono::seconds host_grace{30};
 
   std::string db_path() const;
 };

@@ -85,8 +85,9 @@ bool valid_id(std::string_view id) {
 namespace {
 
 /// Drops control characters (keeping newline and tab in messages), then
-/// trims whitespace, then counts code points against `max_chars` and escapes
-/// HTML metacharacters. Returns false when empty or too long.
+/// trims whitespace, then counts code points against `max_chars`. Text stays
+/// as written (no HTML escaping): clients render it as text, and an escaped
+/// "&lt;3" would show literally in them. Returns false when empty or too long.
 bool sanitize(std::string_view in, std::size_t max_chars, bool multiline, std::string& out) {
   std::string kept;
   kept.reserve(in.size());
@@ -107,14 +108,7 @@ bool sanitize(std::string_view in, std::size_t max_chars, bool multiline, std::s
   for (char c : text) {
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++chars > max_chars)
       return false;
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
+    out.push_back(c);
   }
   return !out.empty();
 }
@@ -479,11 +473,14 @@ wire_frame_ptr render_host_changed(std::string_view host_id) {
   return event_writer{"host-changed"}.str("hostId", host_id).done();
 }
 
-wire_frame_ptr render_error(conference_error code, std::string_view message, std::string_view event) {
+wire_frame_ptr render_error(conference_error code, std::string_view message, std::string_view event,
+                            std::string_view reason) {
   event_writer w{"error"};
   w.str("code", code_of(code)).str("message", message.empty() ? text_of(code) : message);
   if (!event.empty())
     w.str("event", event);
+  if (!reason.empty())
+    w.str("reason", reason);
   return w.done();
 }
 

@@ -110,7 +110,7 @@ using decode_result = std::variant<conference_command, decode_error>;
 /// Parses and validates one text frame.
 decode_result decode_conference(std::string_view text, const codec_limits& limits);
 
-/// A display name made safe (trimmed, no control characters, HTML-escaped);
+/// A display name made safe (no control characters, trimmed, length-checked);
 /// nullopt when empty or over the limit.
 std::optional<std::string> sanitize_username(std::string_view name, const codec_limits& limits);
 
@@ -161,7 +161,8 @@ wire_frame_ptr render_chat_message(std::string_view body);
 wire_frame_ptr render_mute(std::string_view target, std::string_view by);
 wire_frame_ptr render_promote(std::string_view target);
 wire_frame_ptr render_host_changed(std::string_view host_id);
-wire_frame_ptr render_error(conference_error code, std::string_view message = {}, std::string_view event = {});
+wire_frame_ptr render_error(conference_error code, std::string_view message = {}, std::string_view event = {},
+                            std::string_view reason = {});
 
 /// Appends `s` as a JSON string literal (quotes included).
 void append_json_string(std::string& out, std::string_view s);

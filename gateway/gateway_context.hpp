@@ -18,6 +18,12 @@ namespace roomcast {
 class websocket_session;
 
 struct gateway_context {
+  gateway_context(caf::actor_system& s, caf::actor r, settings c)
+    : sys(s),
+      registry(std::move(r)),
+      cfg(std::move(c)),
+      limits{cfg.max_message_chars, cfg.max_username_chars} {}
+
   caf::actor_system& sys;
   caf::actor registry;
   settings cfg;

@@ -22,7 +22,7 @@ struct server::impl {
   asio::ip::tcp::endpoint bound;
 
   impl(caf::actor_system& sys, caf::actor registry, const settings& cfg)
-    : ctx{sys, std::move(registry), cfg, {cfg.max_message_chars, cfg.max_username_chars}},
+    : ctx(sys, std::move(registry), cfg),
       ioc(static_cast<int>(cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency()))),
       work(asio::make_work_guard(ioc)) {}
 };
@@ -69,6 +69,18 @@ void server::wait_sessions_closed(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (impl_->ctx.open_sessions > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void server::close_sessions(std::uint16_t code, const std::string& reason) {
+  std::vector<std::weak_ptr<websocket_session>> all;
+  {
+    std::lock_guard lk(impl_->ctx.sessions_mu);
+    for (auto& [ptr, weak] : impl_->ctx.sessions)
+      all.push_back(weak);
+  }
+  for (auto& weak : all)
+    if (auto s = weak.lock())
+      s->close(code, reason);
 }
 
 void server::terminate_sessions() {

@@ -28,6 +28,8 @@ public:
   void stop_accepting();
   /// Waits until every WebSocket session closed, at most `timeout`.
   void wait_sessions_closed(std::chrono::milliseconds timeout);
+  /// Sends every WebSocket still open a close frame (e.g. 1001 at shutdown).
+  void close_sessions(std::uint16_t code, const std::string& reason);
   /// Closes every remaining WebSocket at once; their actors are told.
   void terminate_sessions();
   /// Stops the I/O threads; pending sessions are destroyed.

@@ -277,6 +277,13 @@ caf::behavior persistence_actor(caf::stateful_actor<persistence_state>* self,
   st.self = self;
   st.store = std::move(store);
   st.max_batch = std::max<std::size_t>(max_batch, 1);
+  // Storage outlives any one confused client: a stray error or message is
+  // logged, never a reason to stop (CAF's defaults would quit on errors).
+  self->set_error_handler([](caf::error& err) { spdlog::warn("persistence: stray error message: {}", caf::to_string(err)); });
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+    spdlog::warn("persistence: unexpected message {}", caf::to_string(x.content()));
+    return caf::sec::unexpected_message;
+  });
   spdlog::info("persistence: database '{}' (synchronous={})",
                st.store->path(),
                st.store->synchronous_full() ? "full" : "normal");

@@ -42,11 +42,10 @@
   const isAdmin = () => S.peerId !== null && (S.hostId === S.peerId || S.coHostIds.has(S.peerId));
   const nameOf = (id) => (id === S.peerId ? S.name : S.participants.get(id)?.username || id);
 
-  /// The server HTML-escapes usernames and chat text; we show them with
-  /// textContent, so decode the five entities it produces.
+  /// Usernames and chat text arrive as written (the server only removes
+  /// control characters); they are always shown with textContent.
   function decode(s) {
-    return String(s ?? '').replace(/&(lt|gt|amp|quot|#39);/g,
-      (_, e) => ({ lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'" })[e]);
+    return String(s ?? '');
   }
 
   // -- identity (sessionStorage): same peerId + resumeToken across reconnects and reloads

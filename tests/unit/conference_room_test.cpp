@@ -405,13 +405,52 @@ CAF_TEST(a co host keeps the role across a reconnect with the token) {
   CAF_CHECK_EQUAL(b3.link->last("peers").at("coHostIds").as_array().size(), 0u);
 }
 
-CAF_TEST(an empty unlocked room goes to its first new joiner) {
+CAF_TEST(a host who left the room empty keeps the role for the grace period) {
   client a{sys}, b{sys};
+  join(a, "alice");
+  auto token = std::string{a.link->last("peers").at("resumeToken").as_string()};
+  leave(a);
+  join(b, "bob");
+  CAF_CHECK(!b.link->last("peers").at("isHost").as_bool());
+  CAF_CHECK_EQUAL(st().durable.host_id, "alice");
+  client a2{sys};
+  CAF_CHECK(join(a2, "alice", token).code == conference_error::none);
+  CAF_CHECK(a2.link->last("peers").at("isHost").as_bool());
+}
+
+CAF_TEST(after the grace period the longest present participant becomes host) {
+  client a{sys}, b{sys}, c{sys};
   join(a, "alice");
   leave(a);
   join(b, "bob");
-  CAF_CHECK(b.link->last("peers").at("isHost").as_bool());
+  join(c, "carol");
+  sched.trigger_timeouts(); // the host grace runs out
+  sched.run();
   CAF_CHECK_EQUAL(st().durable.host_id, "bob");
+  CAF_CHECK_EQUAL(c.link->last("host-changed").at("hostId").as_string(), "bob");
+}
+
+CAF_TEST(a participant with a valid token may return to a locked room but a newcomer may not) {
+  client a{sys}, b{sys}, x{sys};
+  join(a, "alice");
+  join(b, "bob");
+  auto token = std::string{b.link->last("peers").at("resumeToken").as_string()};
+  send(a, conference_op::room_locked);
+  leave(b);
+  CAF_CHECK(join(x, "mallory").code == conference_error::room_locked);
+  client b2{sys};
+  CAF_CHECK(join(b2, "bob", token).code == conference_error::none);
+}
+
+CAF_TEST(join refusals carry a machine readable reason) {
+  client a{sys}, b{sys}, c{sys};
+  join(a, "alice");
+  join(b, "bob");
+  send(a, conference_op::kick, "bob");
+  auto r = join(c, "bob");
+  CAF_CHECK_EQUAL(r.reason, "removed");
+  CAF_CHECK_EQUAL(join(c, "alice").reason, "peer_id_in_use");
+  CAF_CHECK_EQUAL(join(c, "carol", "forged").reason, "invalid_token");
 }
 
 CAF_TEST(a moderator from a verified token acts as host without being host) {
