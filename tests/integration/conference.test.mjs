@@ -162,6 +162,60 @@ test('usernames and chat messages are HTML-escaped and stripped of control chara
   });
 });
 
+test('chat: concurrent senders; every member sees one identical order that keeps each sender\'s order', async () => {
+  await withServer(base, async (server) => {
+    const clients = await joinAll(server, roomId('interleave'), ['Alice', 'Bob', 'Carol']);
+    const n = 100;
+    for (let i = 0; i < n; ++i)
+      for (const c of clients)
+        c.send('chat-message', { message: `${c.name} ${i}` });
+    const seen = [];
+    for (const c of clients) {
+      const got = [];
+      for (let i = 0; i < 3 * n; ++i)
+        got.push(await c.next('chat-message', { timeout: 10000 }));
+      seen.push(got.map((m) => m.id));
+      for (const sender of clients) {
+        const mine = got.filter((m) => m.peerId === sender.peerId).map((m) => m.message);
+        assert.deepEqual(mine, Array.from({ length: n }, (_, i) => `${sender.name} ${i}`),
+          `${c.name} sees ${sender.name}'s messages in order`);
+      }
+    }
+    assert.deepEqual(seen[1], seen[0], 'Bob sees what Alice sees, in the same order');
+    assert.deepEqual(seen[2], seen[0], 'Carol sees what Alice sees, in the same order');
+    await closeAll(clients);
+  });
+});
+
+test('rooms are isolated from each other', async () => {
+  await withServer(base, async (server) => {
+    const one = roomId('iso');
+    const two = roomId('iso');
+    const [a, b] = await joinAll(server, one, ['Alice', 'Bob']);
+    const [c, d] = await joinAll(server, two, ['Carol', 'Dave']);
+    assert.equal(c.joined.peers.isHost, true, 'each room has its own host');
+    a.send('chat-message', { message: 'room one only' });
+    a.send('room-locked');
+    a.send('raise-hand');
+    await b.next('raise-hand');
+    c.send('chat-message', { message: 'room two only' });
+    await d.next('chat-message');
+    await barrier(a, [a, b]);
+    await barrier(c, [c, d]);
+    for (const x of [c, d]) {
+      assert.ok(!x.all('chat-message').some((m) => m.message === 'room one only'), `${x.name}: no chat from room one`);
+      assert.deepEqual(x.all('room-locked'), []);
+      assert.deepEqual(x.all('raise-hand'), []);
+    }
+    for (const x of [a, b])
+      assert.ok(!x.all('chat-message').some((m) => m.message === 'room two only'), `${x.name}: no chat from room two`);
+    const e = await joined(server, two, 'Erin');
+    assert.equal(e.joined.peers.roomLocked, false, 'room two is not locked');
+    assert.deepEqual(e.joined.history.map((m) => m.message), ['room two only', 'barrier ' + barrierCount]);
+    await closeAll([a, b, c, d, e]);
+  });
+});
+
 test('lock and unlock: host only; a locked room refuses new joiners with ROOM_LOCKED', async () => {
   await withServer(base, async (server) => {
     const room = roomId('lock');
