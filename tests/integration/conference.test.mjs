@@ -147,17 +147,17 @@ test('chat: 200 messages from one member reach every member in send order with u
   });
 });
 
-test('usernames and chat messages are HTML-escaped and stripped of control characters', async () => {
+test('usernames and chat messages keep their text but lose control characters', async () => {
   await withServer(base, async (server) => {
     const room = roomId('sanitize');
     const a = await joined(server, room, 'Alice');
     const b = await joined(server, room, '  <img src=x onerror="alert(1)">\u0007 ');
-    const escapedName = '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;';
-    assert.deepEqual(await a.next('peer-joined'), { peerId: b.peerId, username: escapedName });
+    const cleanName = '<img src=x onerror="alert(1)">';
+    assert.deepEqual(await a.next('peer-joined'), { peerId: b.peerId, username: cleanName });
     b.send('chat-message', { message: "<b>Tom & Jerry's</b>\u0000\nline 2" });
     const m = await a.next('chat-message');
-    assert.equal(m.message, '&lt;b&gt;Tom &amp; Jerry&#39;s&lt;/b&gt;\nline 2');
-    assert.equal(m.username, escapedName);
+    assert.equal(m.message, "<b>Tom & Jerry's</b>\nline 2");
+    assert.equal(m.username, cleanName);
     await closeAll([a, b]);
   });
 });
@@ -302,8 +302,11 @@ test('kick: the target gets kicked then close 4000, the others peer-left, and it
 
     // Neither the bare peerId nor its resume token gets back in.
     const again = await connect(server, room, 'bob-again');
-    assert.equal((await again.joinRefused('Bob', { peerId: b.peerId })).code, 'UNAUTHORIZED');
-    assert.equal((await again.joinRefused('Bob', { peerId: b.peerId, resumeToken: b.resumeToken })).code, 'UNAUTHORIZED');
+    for (const opts of [{ peerId: b.peerId }, { peerId: b.peerId, resumeToken: b.resumeToken }]) {
+      const err = await again.joinRefused('Bob', opts);
+      assert.equal(err.code, 'UNAUTHORIZED');
+      assert.equal(err.reason, 'removed');
+    }
     // Under a new identity the same person may come back.
     const j = await again.join('Bob');
     assert.notEqual(j.peers.yourId, b.peerId);
@@ -520,9 +523,14 @@ test('resume: a taken peerId needs its resumeToken; the new socket replaces the 
     const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);
 
     const thief = await connect(server, room, 'thief');
-    assert.equal((await thief.joinRefused('Alice', { peerId: a.peerId })).code, 'UNAUTHORIZED');
-    assert.equal((await thief.joinRefused('Alice', { peerId: a.peerId, resumeToken: b.resumeToken })).code, 'UNAUTHORIZED');
-    assert.equal((await thief.joinRefused('Alice', { peerId: a.peerId, resumeToken: '0'.repeat(32) })).code, 'UNAUTHORIZED');
+    let err = await thief.joinRefused('Alice', { peerId: a.peerId });
+    assert.equal(err.code, 'UNAUTHORIZED');
+    assert.equal(err.reason, 'peer_id_in_use');
+    for (const resumeToken of [b.resumeToken, '0'.repeat(32), 'short']) {
+      err = await thief.joinRefused('Alice', { peerId: a.peerId, resumeToken });
+      assert.equal(err.code, 'UNAUTHORIZED', resumeToken);
+      assert.equal(err.reason, 'invalid_token', resumeToken);
+    }
     // A token is bound to its room.
     const elsewhere = await connect(server, roomId('resume-other'), 'elsewhere');
     await elsewhere.join('Other', { peerId: 'peer_other' });
@@ -571,6 +579,72 @@ test('resume: the host alone leaves its locked room and re-enters with its token
     await back.next('room-unlocked');
     await stranger.join('Stranger');
     await closeAll([back, stranger]);
+  });
+});
+
+test('a host who leaves the room empty keeps the role for host_grace_seconds, then the longest present takes it', async () => {
+  await withServer({ ...base, settings: { 'conference.host_grace_seconds': 1 } }, async (server) => {
+    const room = roomId('grace');
+    const a = await joined(server, room, 'Alice');
+    await a.close();
+
+    // Within the grace period: newcomers join, the role waits for Alice.
+    const b = await joined(server, room, 'Bob');
+    assert.equal(b.joined.peers.isHost, false);
+    assert.equal(b.joined.peers.hostId, a.peerId);
+    b.send('room-locked');
+    assert.equal((await b.nextError()).code, 'UNAUTHORIZED');
+    const c = await joined(server, room, 'Carol');
+    // Alice did not come back: Bob (longest present) takes over, everyone is told.
+    for (const x of [b, c])
+      assert.deepEqual(await x.next('host-changed', { timeout: 3000 }), { hostId: b.peerId });
+    b.send('room-locked');
+    await c.next('room-locked');
+    await closeAll([b, c]);
+  });
+});
+
+test('a host who comes back within host_grace_seconds with its token is host again', async () => {
+  await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
+    const room = roomId('grace-back');
+    const a = await joined(server, room, 'Alice');
+    await a.close();
+    const b = await joined(server, room, 'Bob');
+    const a2 = await joined(server, room, 'Alice', { peerId: a.peerId, resumeToken: a.resumeToken });
+    assert.equal(a2.joined.peers.isHost, true);
+    assert.deepEqual(await b.next('peer-joined'), { peerId: a.peerId, username: 'Alice' });
+    a2.send('room-locked');
+    await b.next('room-locked');
+    await closeAll([a2, b]);
+  });
+});
+
+// KNOWN SERVER BUG (reported): while the host role waits for its absent
+// holder (host grace), a join that merely names the host's peerId, without
+// its resumeToken, is admitted AS HOST (isHost true, may lock, kick, ...).
+// Every member learns the host's peerId from `peers`, so any of them can
+// take the room over this way.
+test('while the host role waits, the host\'s peerId without its token does not get it [fails: server bug]', async () => {
+  await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
+    const room = roomId('grace-steal');
+    const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);
+    await b.close();
+    await a.next('peer-left');
+    await a.close(); // the room is empty; the role waits for Alice
+
+    const mallory = await connect(server, room, 'mallory');
+    let j = null;
+    try {
+      j = await mallory.join('Mallory', { peerId: a.peerId });
+    } catch (err) {
+      assert.equal(err.code, 'UNAUTHORIZED', 'refusing the claim is fine too');
+    }
+    if (j) {
+      assert.equal(j.peers.isHost, false, 'a tokenless claim of the host\'s peerId was made host');
+      mallory.send('room-locked');
+      assert.equal((await mallory.nextError()).code, 'UNAUTHORIZED');
+    }
+    await closeAll([mallory]);
   });
 });
 

@@ -48,10 +48,8 @@ test('SIGINT is a graceful stop too', async () => {
   });
 });
 
-// KNOWN SERVER BUG (reported): a client that opened the WebSocket but has not
-// joined a room yet is not closed with 1001 on SIGTERM; after ~2 s its TCP
-// connection is cut without a close frame (1006).
-test('SIGTERM also closes a connected client that has not joined yet with 1001 [fails: server bug]', async () => {
+// Regression: clients that joined no room yet were cut without a close frame.
+test('SIGTERM also closes a connected client that has not joined yet with 1001', async () => {
   await withServer(base, async (server) => {
     const [a] = await joinAll(server, roomId('term-lobby'), ['Alice']);
     const lobby = await connect(server, roomId('term-lobby'), 'lobby');
@@ -63,26 +61,42 @@ test('SIGTERM also closes a connected client that has not joined yet with 1001 [
   });
 });
 
-// KNOWN SERVER BUG (reported): a join that arrives while the server drains
-// (from a socket opened before the SIGTERM) makes the registry spawn a fresh
-// room after every room was shut down; nobody stops that room, so the
-// process does not exit until its idle timer (storage.room_idle_seconds,
-// 300 s by default) fires.
-test('a join sent during the shutdown does not keep the server from exiting [fails: server bug]', async () => {
-  await withServer(base, async (server) => {
-    const [a] = await joinAll(server, roomId('drain-1'), ['Alice']);
-    const late = await connect(server, roomId('drain-2'), 'late');
-    server.proc.kill('SIGTERM');
-    // Alice's 1001 means the rooms are shutting down; the late socket is still open.
-    assert.equal((await a.waitClose(5000)).code, 1001);
-    late.send('join', { username: 'Late' });
-    const reply = await late.next(['peers', 'error'], { timeout: 3000 }).catch(() => null);
-    const exit = await withTimeout(server.exited, 10000, 'roomcast still running 10 s after SIGTERM')
-      .catch((err) => err);
-    assert.ok(!(exit instanceof Error), `${exit.message ?? ''}; the late join got: ${reply?.event ?? 'nothing'}`);
-    assert.deepEqual(exit, { code: 0, signal: null });
-    server.proc = null;
-  });
+// KNOWN SERVER BUG (reported): joins that arrive around the SIGTERM (from
+// sockets opened before it) make the registry spawn a fresh room after it
+// shut every room down. Nothing stops that room: the process never exits
+// (when its idle timer fires, its final snapshot fails because persistence
+// has stopped, and it "stays up"). Several timings, 8 late joiners each;
+// stops at the first hang.
+test('joins sent around the SIGTERM do not keep the server from exiting [fails: server bug]', async () => {
+  const hung = [];
+  for (const when of [0, 2, 3, 'after the first 1001']) {
+    if (hung.length)
+      break;
+    await withServer(base, async (server) => {
+      const [a] = await joinAll(server, roomId('drain'), ['Alice']);
+      const late = [];
+      for (let i = 0; i < 8; ++i)
+        late.push(await connect(server, roomId('drain-late'), `late-${i}`));
+      server.proc.kill('SIGTERM');
+      if (typeof when === 'number')
+        await new Promise((r) => setTimeout(r, when));
+      else
+        assert.equal((await a.waitClose(5000)).code, 1001);
+      for (const c of late)
+        c.send('join', { username: 'Late' });
+      const exit = await withTimeout(server.exited, 6000, 'still running').catch(() => null);
+      if (exit === null) {
+        hung.push(`joins ${typeof when === 'number' ? `${when} ms after` : when}`);
+        await server.kill9();
+        return;
+      }
+      // (Otherwise the next timing.)
+      server.proc = null;
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.equal((await a.waitClose(1000)).code, 1001);
+    });
+  }
+  assert.deepEqual(hung, [], 'roomcast still running 6 s after SIGTERM');
 });
 
 test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans, history and roles', async () => {
@@ -96,7 +110,7 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
     const sent = ['first', 'second <b>', 'third'];
     for (const m of sent) {
       member.send('chat-message', { message: m });
-      await host.next('chat-message', { where: (d) => d.message === m.replace('<b>', '&lt;b&gt;') });
+      await host.next('chat-message', { where: (d) => d.message === m });
     }
     host.send('chat-disabled');
     await member.next('chat-disabled');
@@ -114,14 +128,14 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
     const again = await server.restart();
     assert.notEqual(again.port, 0);
 
-    // Locked: strangers and plain members stay out, even with their token.
+    // Locked: newcomers stay out, and so does Bob's peerId without its token.
     const stranger = await connect(again, room, 'stranger');
     assert.equal((await stranger.joinRefused('Stranger')).code, 'ROOM_LOCKED');
-    assert.equal((await stranger.joinRefused('Bob', { peerId: member.peerId, resumeToken: member.resumeToken })).code,
-      'ROOM_LOCKED');
-    // The ban survived (checked before the lock).
-    assert.equal((await stranger.joinRefused('Rudy', { peerId: rude.peerId, resumeToken: rude.resumeToken })).code,
-      'UNAUTHORIZED');
+    assert.equal((await stranger.joinRefused('Bob', { peerId: member.peerId })).code, 'ROOM_LOCKED');
+    // The ban survived, token or not.
+    const banned = await stranger.joinRefused('Rudy', { peerId: rude.peerId, resumeToken: rude.resumeToken });
+    assert.equal(banned.code, 'UNAUTHORIZED');
+    assert.equal(banned.reason, 'removed');
 
     // The host's token still works and brings the host role back.
     const host2 = await connect(again, room, 'alice-2');
@@ -137,12 +151,15 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
     const jc = await cohost2.join('Carol', { peerId: cohost.peerId, resumeToken: cohost.resumeToken });
     assert.deepEqual(jc.peers.coHostIds, [cohost.peerId]);
     assert.equal(jc.peers.participants.find((p) => p.peerId === cohost.peerId).isCoHost, true);
-    cohost2.send('room-unlocked');
-    await host2.next('room-unlocked');
 
-    // Unlocked now: Bob comes back; chat is still off for him.
+    // Bob's token (proof of earlier admission) gets him back into the locked
+    // room, as a participant; chat is still off for him.
     const member2 = await connect(again, room, 'bob-2');
-    await member2.join('Bob', { peerId: member.peerId, resumeToken: member.resumeToken });
+    const jb = await member2.join('Bob', { peerId: member.peerId, resumeToken: member.resumeToken });
+    assert.equal(jb.peers.isHost, false);
+    assert.deepEqual(jb.peers.coHostIds, [cohost.peerId]);
+    member2.send('room-unlocked');
+    assert.equal((await member2.nextError()).code, 'UNAUTHORIZED');
     member2.send('chat-message', { message: 'hello?' });
     assert.equal((await member2.nextError()).code, 'CHAT_DISABLED');
     host2.send('chat-message', { message: 'after restart' });
@@ -152,17 +169,14 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
   });
 });
 
-// KNOWN SERVER BUG (reported): while a room snapshots on SIGTERM, the
-// closing sockets' leaves are still handled; the host's leave hands the host
-// role to a member still present and persists that, so after the restart the
-// host's token no longer gets it back into its locked room. It is a race
-// (the host's close handshake against the room's final snapshot commit), so
-// the test tries 16 rooms per shutdown and up to 8 shutdowns.
-test('SIGTERM keeps every room\'s host even when other members are present [fails: server bug]', async () => {
+// Regression: while a room snapshotted on SIGTERM, the leaves its own 1001
+// closes caused handed the host role over and persisted that. A race, hence
+// 16 rooms per shutdown and several shutdowns.
+test('SIGTERM keeps every room\'s host even when other members are present', async () => {
   await withServer(base, async (first) => {
     let server = first;
     const lost = [];
-    for (let cycle = 0; cycle < 8 && lost.length === 0; ++cycle) {
+    for (let cycle = 0; cycle < 4 && lost.length === 0; ++cycle) {
       const rooms = [];
       for (let i = 0; i < 16; ++i) {
         const room = roomId('term-host');
@@ -188,6 +202,49 @@ test('SIGTERM keeps every room\'s host even when other members are present [fail
       }
     }
     assert.deepEqual(lost, [], `${lost.length} rooms lost their host on SIGTERM`);
+  });
+});
+
+test('after a restart the host role waits for its holder; newcomers are not made host meanwhile', async () => {
+  await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
+    const room = roomId('restart-grace');
+    const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);
+    await server.stop();
+    const again = await server.restart();
+    const b2 = await joined(again, room, 'Bob', { peerId: b.peerId, resumeToken: b.resumeToken });
+    assert.equal(b2.joined.peers.isHost, false, 'first back, but not the host');
+    assert.equal(b2.joined.peers.hostId, a.peerId);
+    const c = await joined(again, room, 'Carol');
+    assert.equal(c.joined.peers.isHost, false);
+    const a2 = await joined(again, room, 'Alice', { peerId: a.peerId, resumeToken: a.resumeToken });
+    assert.equal(a2.joined.peers.isHost, true);
+    a2.send('room-locked');
+    await b2.next('room-locked');
+    await closeAll([a2, b2, c]);
+  });
+});
+
+// KNOWN SERVER BUG (reported): the same hole as in conference.test.mjs, after
+// a restart: every room reserves its host role, and the first join that
+// merely names the host's peerId (no resumeToken) is admitted as host.
+test('after a restart, the host\'s peerId without its token does not get the host role [fails: server bug]', async () => {
+  await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
+    const room = roomId('restart-steal');
+    const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);
+    await server.stop();
+    for (const x of [a, b])
+      await x.waitClose();
+    const again = await server.restart();
+    const mallory = await connect(again, room, 'mallory');
+    let j = null;
+    try {
+      j = await mallory.join('Mallory', { peerId: a.peerId });
+    } catch (err) {
+      assert.equal(err.code, 'UNAUTHORIZED', 'refusing the claim is fine too');
+    }
+    if (j)
+      assert.equal(j.peers.isHost, false, 'a tokenless claim of the host\'s peerId was made host');
+    await closeAll([mallory]);
   });
 });
 
@@ -221,8 +278,9 @@ test('an idle room passivates and a later join finds the same state', async () =
     assert.equal(cohost2.joined.peers.chatEnabled, false);
     assert.deepEqual(cohost2.joined.history.map((m) => m.message), ['remember me']);
     assert.deepEqual(cohost2.joined.peers.coHostIds, [cohost.peerId]);
-    // First into the empty room: the co-host now holds the host role.
-    assert.equal(cohost2.joined.peers.hostId, cohost.peerId);
+    // The host left the room empty: its role waits for it (host_grace_seconds).
+    assert.equal(cohost2.joined.peers.hostId, host.peerId);
+    assert.equal(cohost2.joined.peers.isHost, false);
     await closeAll([stranger, cohost2]);
   });
 });
