@@ -274,6 +274,10 @@ run_scenario() {
   done
   cp "$raw" "$results/$scen.raw"
   local cmd="bench/run.sh $scen$([ $quick = 1 ] && echo ' --quick')"
+  local v
+  for v in BENCH_ROUNDS BENCH_THREADS BENCH_QUIET_WAIT; do
+    [ -n "${!v:-}" ] && cmd="$v=${!v} $cmd"
+  done
   local machine
   machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB, Debian $(cat /etc/debian_version 2>/dev/null), Linux $(uname -r), roomcast $(git -C "$root" rev-parse --short HEAD 2>/dev/null), loadgen threads $threads, $(date -u '+%Y-%m-%d %H:%M UTC')"
   local ratios
