@@ -171,3 +171,31 @@ function verifyHistory(history, seenIds, everySent, what) {
   for (const m of history)
     assert.ok(everySent.has(m.message), `${what}: history holds only sent messages (${m.message})`);
 }
+
+// Regression: the debounced snapshot (hands, screen share) used to take the
+// persistence actor down, after which no chat message could be stored.
+test('debounced state changes (hands) keep storage working, across kill -9', async () => {
+  const fast = { ...settings, 'storage.snapshot_debounce_ms': 20 };
+  await withServer({ config: 'integration.toml', settings: fast }, async (server) => {
+    const room = roomId('debounce');
+    const a = await connect(server, room, 'Alice');
+    await a.join('Alice');
+    for (let i = 0; i < 3; ++i) {
+      a.send('raise-hand');
+      await a.next('raise-hand');
+      a.send('lower-hand');
+      await a.next('lower-hand');
+      // Let the debounced snapshot go out (there is no event for it).
+      await new Promise((r) => setTimeout(r, 100));
+      a.send('chat-message', { message: `after hands ${i}` });
+      const m = await a.next(['chat-message', 'error']);
+      assert.equal(m.event, 'chat-message', `round ${i}: the message was stored and broadcast (${JSON.stringify(m.data)})`);
+    }
+    await server.kill9();
+    const again = await server.restart();
+    const a2 = await connect(again, room, 'Alice');
+    const { history } = await a2.join('Alice', { peerId: a.peerId, resumeToken: a.resumeToken });
+    assert.deepEqual(history.map((m) => m.message), ['after hands 0', 'after hands 1', 'after hands 2']);
+    await a2.close();
+  });
+});
