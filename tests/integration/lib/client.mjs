@@ -11,7 +11,7 @@ export const DEFAULT_TIMEOUT_MS = 3000;
 export const REACTIONS = ['👍', '❤️', '😂', '🎉', '👏', '🤔'];
 
 export class Client {
-  /// `target`: a Server (with roomId) or a full ws:// URL.
+  /// `url`: ws://127.0.0.1:PORT/room/ID/websocket (or any path, for refusals).
   constructor(url, name = '') {
     this.url = url;
     this.name = name;

@@ -212,19 +212,6 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/// Polls `check` (sync or async) until it returns a truthy value.
-export async function eventually(check, { timeoutMs = 5000, intervalMs = 20, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v)
-      return v;
-    if (Date.now() > deadline)
-      throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /// A plain HTTP request: resolves {status, headers, body}.
 export async function httpGet(server, pathname, headers = {}) {
   const res = await fetch(`${server.httpUrl}${pathname}`, { headers });
