@@ -48,6 +48,8 @@ for (const r of records) {
     continue;
   }
   g.runs.push({ ...r.result, round: r.round, background_cpu: r.background_cpu });
+  if (r.result.server_alive === false) notes.push(`- ${r.server} (${r.dialect}), round ${r.round}: the server exited during the run`);
+  if (r.result.loadgen_bound) notes.push(`- ${r.server} (${r.dialect}), round ${r.round}: the load generator was at its CPU limit in the peak step`);
 }
 
 // The run whose headline is the median of the rounds represents its server.
