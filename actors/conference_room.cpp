@@ -50,6 +50,10 @@ join_reply conference_room_state::join(join_request& req) {
   if (existing != members.end() && !token_ok)
     return {conference_error::unauthorized, "peerId is already in this room; rejoin with its resumeToken", {},
             "peer_id_in_use"};
+  // The host's id is the host role: without the token it is nobody's to take.
+  if (peer_id == durable.host_id && !token_ok)
+    return {conference_error::unauthorized, "This peerId holds the host role; rejoin with its resumeToken", {},
+            "peer_id_in_use"};
   // A valid token proves earlier admission: a lock keeps out newcomers only.
   if (durable.locked && existing == members.end() && !token_ok)
     return refuse(conference_error::room_locked);
@@ -545,6 +549,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
                [self](caf::error& err) {
                  spdlog::error("room {}: final snapshot failed, staying up: {}", self->state.room_id,
                                self->system().render(err));
+                 self->state.maybe_idle(); // try again later
                });
     },
     [self](shutdown_atom) -> caf::result<stopped_atom> {

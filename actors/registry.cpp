@@ -28,7 +28,9 @@ caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_roo
       }
   });
   return {
-    [self](room_atom, const std::string& id) -> caf::actor {
+    [self](room_atom, const std::string& id) -> caf::result<caf::actor> {
+      if (self->state.stopping)
+        return caf::make_error(caf::sec::runtime_error, "shutting down");
       auto& rooms = self->state.rooms;
       if (auto i = rooms.find(id); i != rooms.end())
         return i->second;
@@ -74,6 +76,7 @@ caf::behavior registry(caf::stateful_actor<registry_state>* self, conference_roo
     [self](shutdown_atom) -> caf::result<stopped_atom> {
       // Every room snapshots and closes its clients; answer when all did.
       auto rp = self->make_response_promise<stopped_atom>();
+      self->state.stopping = true;
       auto rooms = std::move(self->state.rooms);
       self->state.rooms.clear();
       if (rooms.empty()) {

@@ -18,6 +18,7 @@ struct registry_state {
   conference_room_config room_cfg;
   std::chrono::milliseconds retention{0}; ///< 0: keep rooms on disk forever
   std::unordered_map<std::string, caf::actor> rooms;
+  bool stopping = false; ///< after shutdown no room is started again
 };
 
 /// `room_cfg.registry` is filled in by the registry itself. With persistence

@@ -127,6 +127,12 @@ int main(int argc, char** argv) {
       rc = 1;
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
+    // Everything is on disk by now; a straggler must not keep the process up.
+    std::thread([rc] {
+      std::this_thread::sleep_for(10s);
+      spdlog::warn("shutdown: actors still running after 10 s; exiting anyway");
+      std::_Exit(rc);
+    }).detach();
     sys.await_all_actors_done();
   }
   spdlog::info("stopped");

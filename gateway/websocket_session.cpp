@@ -20,7 +20,8 @@ namespace {
 
 constexpr std::size_t max_reads_per_wakeup = 16; // then let other sockets run
 constexpr std::size_t max_batch_bytes = 1 << 20;
-constexpr auto close_timeout = std::chrono::seconds(5);
+constexpr std::chrono::milliseconds close_timeout{5000};
+constexpr std::chrono::milliseconds overflow_close_timeout{1000};
 
 } // namespace
 
@@ -122,17 +123,18 @@ void websocket_session::on_frame(const ws_event& e) {
     case ws_event_kind::pong: return; // any traffic counts as alive
     case ws_event_kind::close: {
       // Echo the code, as RFC 6455 asks, then wait for the peer to hang up.
-      std::uint16_t code = e.close_code == 1005 ? 1000 : e.close_code;
-      if (code < 1000 || code == 1004 || code == 1006 || (code > 1014 && code < 3000) || code > 4999)
+      std::uint16_t code = e.close_code == 0 ? 1000 : e.close_code;
+      // Codes a peer may not send (RFC 6455 7.4): answer with a protocol error.
+      if (code < 1000 || code == 1004 || code == 1005 || code == 1006 || (code > 1014 && code < 3000) || code > 4999)
         code = 1002;
-      return start_closing(make_close_frame(code, {}), false);
+      return start_closing(make_close_frame(code, {}), false, close_timeout);
     }
     case ws_event_kind::too_big:
       return send_error(conference_error::message_too_large,
                         "Messages are limited to " + std::to_string(ctx_.cfg.max_frame_bytes) + " bytes");
     case ws_event_kind::protocol:
       spdlog::info("websocket protocol error; closing with 1002");
-      return start_closing(make_close_frame(1002, "protocol error"), true);
+      return start_closing(make_close_frame(1002, "protocol error"), true, close_timeout);
   }
 }
 
@@ -199,7 +201,8 @@ bool websocket_session::send(wire_frame_ptr frame) {
   if (queued_bytes_ + frame->size() > ctx_.cfg.send_queue_bytes) {
     lk.unlock();
     spdlog::warn("room {}: client too slow ({} bytes queued); closing with 1008", room_id_, queued_bytes_);
-    start_closing(make_close_frame(1008, "send queue overflow"), true);
+    // It is not reading: a short wait for the close frame, then it is cut off.
+    start_closing(make_close_frame(1008, "send queue overflow"), true, overflow_close_timeout);
     return false;
   }
   queued_bytes_ += frame->size();
@@ -218,10 +221,11 @@ void websocket_session::send_control(wire_frame_ptr frame) {
 }
 
 void websocket_session::close(std::uint16_t code, std::string reason) {
-  start_closing(make_close_frame(code, reason), false);
+  start_closing(make_close_frame(code, reason), false, close_timeout);
 }
 
-void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queued) {
+void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queued,
+                                      std::chrono::milliseconds deadline) {
   {
     std::lock_guard lk(mu_);
     if (closing_ || closed_)
@@ -239,9 +243,9 @@ void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queu
   }
   // Bound the closing handshake: a peer that never reads or never answers
   // is cut off.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), deadline] {
     self->close_deadline_ = true;
-    self->timer_.expires_after(close_timeout);
+    self->timer_.expires_after(deadline);
     self->timer_.async_wait([self](const boost::system::error_code& ec) { self->on_timer(ec); });
   });
 }

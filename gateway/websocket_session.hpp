@@ -60,7 +60,7 @@ private:
   void on_write(const boost::system::error_code& ec);
   void arm_timer();
   void on_timer(const boost::system::error_code& ec);
-  void start_closing(wire_frame_ptr close_frame, bool drop_queued);
+  void start_closing(wire_frame_ptr close_frame, bool drop_queued, std::chrono::milliseconds deadline);
   void terminate(const char* why);
 
   tcp::socket socket_;

@@ -23,7 +23,7 @@ enum class ws_event_kind : std::uint8_t {
 struct ws_event {
   ws_event_kind kind;
   std::string_view payload; ///< valid until the next call to feed()
-  std::uint16_t close_code = 0;
+  std::uint16_t close_code = 0; ///< close: the peer's code, 0 when it sent none
 };
 
 /// Parses masked client frames. Assembles fragmented messages, passes control
@@ -124,7 +124,7 @@ private:
       case ws_opcode::close: {
         if (body.size() == 1)
           return false;
-        std::uint16_t code = 1005;
+        std::uint16_t code = 0; // 0: no status code in the frame
         if (body.size() >= 2)
           code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8)
                                             | static_cast<std::uint8_t>(body[1]));

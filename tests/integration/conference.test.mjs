@@ -566,8 +566,9 @@ test('resume: the host alone leaves its locked room and re-enters with its token
 
     const stranger = await connect(server, room, 'stranger');
     assert.equal((await stranger.joinRefused('Stranger')).code, 'ROOM_LOCKED');
-    assert.equal((await stranger.joinRefused('Alice', { peerId: 'peer_alice' })).code, 'ROOM_LOCKED',
-      'the host peerId without its token is a stranger');
+    const spoof = await stranger.joinRefused('Alice', { peerId: 'peer_alice' });
+    assert.equal(spoof.code, 'UNAUTHORIZED', 'the host peerId without its token is refused');
+    assert.equal(spoof.reason, 'peer_id_in_use');
 
     const back = await connect(server, room, 'alice-back');
     const j = await back.join('Alice', { peerId: 'peer_alice', resumeToken: a.resumeToken });
@@ -619,12 +620,10 @@ test('a host who comes back within host_grace_seconds with its token is host aga
   });
 });
 
-// KNOWN SERVER BUG (reported): while the host role waits for its absent
-// holder (host grace), a join that merely names the host's peerId, without
-// its resumeToken, is admitted AS HOST (isHost true, may lock, kick, ...).
-// Every member learns the host's peerId from `peers`, so any of them can
-// take the room over this way.
-test('while the host role waits, the host\'s peerId without its token does not get it [fails: server bug]', async () => {
+// Regression: while the host role waits for its absent holder (host grace),
+// a join that merely names the host's peerId, without its resumeToken, was
+// admitted as host. Every member learns that peerId from `peers`.
+test('while the host role waits, the host\'s peerId without its token does not get it', async () => {
   await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
     const room = roomId('grace-steal');
     const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);

@@ -61,13 +61,11 @@ test('SIGTERM also closes a connected client that has not joined yet with 1001',
   });
 });
 
-// KNOWN SERVER BUG (reported): joins that arrive around the SIGTERM (from
-// sockets opened before it) make the registry spawn a fresh room after it
-// shut every room down. Nothing stops that room: the process never exits
-// (when its idle timer fires, its final snapshot fails because persistence
-// has stopped, and it "stays up"). Several timings, 8 late joiners each;
-// stops at the first hang.
-test('joins sent around the SIGTERM do not keep the server from exiting [fails: server bug]', async () => {
+// Regression: joins that arrived around the SIGTERM (from sockets opened
+// before it) made the registry spawn a fresh room after it had shut every
+// room down, and the process never exited. Several timings, 8 late joiners
+// each; stops at the first hang.
+test('joins sent around the SIGTERM do not keep the server from exiting', async () => {
   const hung = [];
   for (const when of [0, 2, 3, 'after the first 1001']) {
     if (hung.length)
@@ -117,8 +115,8 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
     host.send('room-locked');
     await member.next('room-locked');
     const before = host.all('chat-message');
-    // Only the host stays for the shutdown (several members at SIGTERM: see
-    // the next test, a known bug).
+    // Only the host stays for the shutdown (several members at SIGTERM are
+    // the subject of a test below).
     await closeAll([member, cohost]);
     await host.next('peer-left', { where: (d) => d.peerId === cohost.peerId });
 
@@ -224,10 +222,10 @@ test('after a restart the host role waits for its holder; newcomers are not made
   });
 });
 
-// KNOWN SERVER BUG (reported): the same hole as in conference.test.mjs, after
-// a restart: every room reserves its host role, and the first join that
-// merely names the host's peerId (no resumeToken) is admitted as host.
-test('after a restart, the host\'s peerId without its token does not get the host role [fails: server bug]', async () => {
+// Regression: the same hole as in conference.test.mjs, after a restart: every
+// room reserves its host role, and a join that merely named the host's peerId
+// (no resumeToken) was admitted as host.
+test('after a restart, the host\'s peerId without its token does not get the host role', async () => {
   await withServer({ ...base, settings: { 'conference.host_grace_seconds': 30 } }, async (server) => {
     const room = roomId('restart-steal');
     const [a, b] = await joinAll(server, room, ['Alice', 'Bob']);

@@ -418,6 +418,18 @@ CAF_TEST(a host who left the room empty keeps the role for the grace period) {
   CAF_CHECK(a2.link->last("peers").at("isHost").as_bool());
 }
 
+CAF_TEST(the host peer id without its token is refused even while the host is away) {
+  client a{sys}, b{sys}, x{sys};
+  join(a, "alice");
+  join(b, "bob");
+  leave(b);
+  leave(a); // the room is empty; the role waits for alice
+  auto r = join(x, "alice");
+  CAF_CHECK(r.code == conference_error::unauthorized);
+  CAF_CHECK_EQUAL(r.reason, "peer_id_in_use");
+  CAF_CHECK(x.link->frames.empty());
+}
+
 CAF_TEST(after the grace period the longest present participant becomes host) {
   client a{sys}, b{sys}, c{sys};
   join(a, "alice");
