@@ -12,6 +12,9 @@ namespace roomcast {
 
 namespace {
 
+// Writes go to the local persistence actor, which answers every one (or
+// fails, if it is gone): no timeout, so no timer per message on CAF's clock.
+constexpr auto write_timeout = caf::infinite;
 constexpr auto persistence_timeout = std::chrono::seconds(10);
 constexpr std::string_view snapshot_kind = "conference";
 
@@ -278,7 +281,7 @@ void conference_room_state::chat(conference_member& from, const std::string& tex
     owner = out.begin_write();
     auto sender = from.link;
     self
-      ->request(cfg.persistence, persistence_timeout, persistence::append_atom::value, storage_key(room_id),
+      ->request(cfg.persistence, write_timeout, persistence::append_atom::value, storage_key(room_id),
                 persistence::stored_message{seq, id, ts, body})
       .then([this, owner](persistence::committed_atom) { out.commit(owner); },
             [this, owner, seq, sender](caf::error& err) {
@@ -403,7 +406,7 @@ void conference_room_state::persist_now() {
     return;
   auto id = out.begin_write();
   self
-    ->request(cfg.persistence, persistence_timeout, persistence::snapshot_atom::value, storage_key(room_id),
+    ->request(cfg.persistence, write_timeout, persistence::snapshot_atom::value, storage_key(room_id),
               std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(durable))
     .then([this, id](persistence::committed_atom) { out.commit(id); },
           [this, id](caf::error& err) {

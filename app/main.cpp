@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config sys_cfg;
   sys_cfg.set("scheduler.max-threads", cfg.actor_threads ? cfg.actor_threads : cores());
   sys_cfg.set("scheduler.max-throughput", 300);
+  sys_cfg.set("scheduler.policy", caf::atom_from_string(cfg.actor_scheduler));
   roomcast::add_actor_message_types(sys_cfg);
   roomcast::persistence::add_persistence_message_types(sys_cfg);
   caf::actor_system sys{sys_cfg};

@@ -84,6 +84,13 @@ const std::map<std::string, setter>& keys() {
     {"server.listen", parse_listen},
     {"server.io_threads", number(&settings::io_threads, 0u, 256u)},
     {"server.actor_threads", number(&settings::actor_threads, 0u, 256u)},
+    {"server.actor_scheduler",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v != "sharing" && v != "stealing")
+         return "actor_scheduler must be \"sharing\" or \"stealing\"";
+       s.actor_scheduler = v;
+       return {};
+     }},
     {"server.max_frame_bytes", number<std::size_t>(&settings::max_frame_bytes, 128, 64u << 20)},
     {"server.send_queue_bytes", number<std::size_t>(&settings::send_queue_bytes, 1024, std::size_t{1} << 34)},
     {"server.max_inflight_commands", number<std::size_t>(&settings::max_inflight_commands, 1, 1u << 20)},

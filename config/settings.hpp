@@ -15,6 +15,7 @@ struct settings {
   std::uint16_t listen_port = 8080;
   unsigned io_threads = 0;    ///< 0: one per core
   unsigned actor_threads = 0; ///< 0: one per core
+  std::string actor_scheduler = "sharing"; ///< CAF policy: sharing | stealing
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t send_queue_bytes = 4 * 1024 * 1024;
   std::size_t max_inflight_commands = 64;
