@@ -215,7 +215,7 @@ set grid ytics
 set yrange [0:*]
 set xtics nomirror
 set format y "%.1s%c"
-set title "${left}"
+set title "${left}" noenhanced
 plot "${bars}" using 1:3:xtic(2) with boxes lc rgb "#3b7dd8" notitle, "" using 1:3:(gprintf("%.1s%c", $3)) with labels offset 0,0.7 notitle
 `;
 if (messaging) {
