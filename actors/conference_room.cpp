@@ -32,6 +32,14 @@ std::string storage_key(const std::string& room_id) {
   return "conference:" + room_id;
 }
 
+/// Writes the room's snapshot; the caller attaches what happens on commit.
+template <class Timeout>
+auto request_snapshot(conference_room_state& st, Timeout timeout) {
+  return st.self->request(st.cfg.persistence, timeout, persistence::snapshot_atom::value, storage_key(st.room_id),
+                          std::string{snapshot_kind}, conference_snapshot::current_version,
+                          encode_snapshot(st.durable));
+}
+
 } // namespace
 
 // -- membership ---------------------------------------------------------------
@@ -405,9 +413,7 @@ void conference_room_state::persist_now() {
   if (!cfg.persistence)
     return;
   auto id = out.begin_write();
-  self
-    ->request(cfg.persistence, write_timeout, persistence::snapshot_atom::value, storage_key(room_id),
-              std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(durable))
+  request_snapshot(*this, write_timeout)
     .then([this, id](persistence::committed_atom) { out.commit(id); },
           [this, id](caf::error& err) {
             // The change is live in memory; clients learn of it even though
@@ -504,9 +510,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
       if (!st.cfg.persistence)
         return;
       // Not a barrier: hands and screen share were shown already.
-      self
-        ->request(st.cfg.persistence, persistence_timeout, persistence::snapshot_atom::value, storage_key(st.room_id),
-                  std::string{snapshot_kind}, conference_snapshot::current_version, encode_snapshot(st.durable))
+      request_snapshot(st, persistence_timeout)
         .then([](persistence::committed_atom) {},
               [self](caf::error& err) {
                 spdlog::error("room {}: snapshot not stored: {}", self->state.room_id, self->system().render(err));
@@ -544,10 +548,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
       };
       if (!st.cfg.persistence)
         return stop();
-      self
-        ->request(st.cfg.persistence, persistence_timeout, persistence::snapshot_atom::value,
-                  storage_key(st.room_id), std::string{snapshot_kind}, conference_snapshot::current_version,
-                  encode_snapshot(st.durable))
+      request_snapshot(st, persistence_timeout)
         .await([stop](persistence::committed_atom) { stop(); },
                [self](caf::error& err) {
                  spdlog::error("room {}: final snapshot failed, staying up: {}", self->state.room_id,
@@ -565,10 +566,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
         return stopped_atom::value;
       }
       auto rp = self->make_response_promise<stopped_atom>();
-      self
-        ->request(st.cfg.persistence, persistence_timeout, persistence::snapshot_atom::value,
-                  storage_key(st.room_id), std::string{snapshot_kind}, conference_snapshot::current_version,
-                  encode_snapshot(st.durable))
+      request_snapshot(st, persistence_timeout)
         .then([self, rp](persistence::committed_atom) mutable {
                 rp.deliver(stopped_atom::value);
                 self->quit();
