@@ -88,6 +88,9 @@ public:
     return pos;
   }
 
+  /// True after a `protocol` event: nothing more will be parsed.
+  bool failed() const noexcept { return failed_; }
+
   /// Heap bytes held for a partly assembled fragmented message.
   std::size_t buffered() const noexcept {
     return message_.capacity() > std::string{}.capacity() ? message_.capacity() : 0;

@@ -207,6 +207,14 @@ CAF_TEST(ping pong and close carry their payloads and the close code) {
   CAF_CHECK_EQUAL(parse_once(frame(fin | op_close, close_body(1001, ""))), events{"close:1001:"});
 }
 
+CAF_TEST(the parser reports that it failed after a framing error) {
+  ws_parser parser{1024};
+  std::string bad = "\x81\x05hello"; // unmasked
+  CAF_CHECK(!parser.failed());
+  parser.feed(bad.data(), bad.size(), [](const ws_event&) {});
+  CAF_CHECK(parser.failed());
+}
+
 CAF_TEST(a close frame without a body reports no code) {
   CAF_CHECK_EQUAL(parse_once(frame(fin | op_close, "")), events{"close:0:"});
 }
