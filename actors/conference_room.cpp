@@ -101,7 +101,7 @@ join_reply conference_room_state::join(join_request& req) {
   m.hand_raised = durable.raised_hands.count(peer_id) > 0;
   self->monitor(m.conn);
   by_conn.emplace(conn_addr, peer_id);
-  links.push_back(m.link);
+  mutable_links().push_back(m.link);
   auto& me = members.emplace(peer_id, std::move(m)).first->second;
   ++idle_generation; // cancels a pending passivation
   arm_refresh();
@@ -167,7 +167,8 @@ void conference_room_state::remove_member(const std::string& peer_id) {
   auto& m = i->second;
   self->demonitor(m.conn);
   by_conn.erase(m.conn.address());
-  links.erase(std::find(links.begin(), links.end(), m.link));
+  auto& all = mutable_links();
+  all.erase(std::find(all.begin(), all.end(), m.link));
   members.erase(i);
 }
 
@@ -350,6 +351,12 @@ void conference_room_state::fail(const conference_member& m, conference_error co
 
 void conference_room_state::broadcast(const wire_frame_ptr& frame, const conference_member* except) {
   out.emit(links, frame, except ? except->link.get() : nullptr);
+}
+
+link_list& conference_room_state::mutable_links() {
+  if (links.use_count() > 1) // a queued broadcast still reads the old list
+    links = std::make_shared<link_list>(*links);
+  return *links;
 }
 
 std::string conference_room_state::new_peer_id() {
@@ -559,7 +566,7 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
     [self](shutdown_atom) -> caf::result<stopped_atom> {
       auto& st = self->state;
       st.stopping = true;
-      for (auto& l : st.links)
+      for (auto& l : *st.links)
         st.out.close_one(l, 1001, "server shutting down");
       if (!st.cfg.persistence) {
         self->quit();

@@ -62,7 +62,9 @@ struct conference_room_state {
 
   std::unordered_map<std::string, conference_member> members;
   std::unordered_map<caf::actor_addr, std::string> by_conn;
-  std::vector<client_link_ptr> links; ///< every member's link, for broadcasts
+  /// Every member's link, for broadcasts; copied on write while a held
+  /// broadcast still shares it.
+  std::shared_ptr<link_list> links = std::make_shared<link_list>();
   conference_snapshot durable;        ///< host, co-hosts, lock, chat flag, hands, bans
   std::deque<chat_entry> history;
   std::uint64_t join_counter = 0;
@@ -98,6 +100,7 @@ struct conference_room_state {
             conference_op op = conference_op::join);
   void broadcast(const wire_frame_ptr& frame, const conference_member* except = nullptr);
   void remove_member(const std::string& peer_id);
+  link_list& mutable_links();
   void hand_over_host();
   std::string new_peer_id();
   std::string describe() const;

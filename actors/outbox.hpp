@@ -4,12 +4,18 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/client_link.hpp"
 
 namespace roomcast {
+
+/// The recipients of a broadcast. Shared, so a frame held behind a write
+/// keeps one reference to the list instead of one per recipient.
+using link_list = std::vector<client_link_ptr>;
+using shared_link_list = std::shared_ptr<const link_list>;
 
 class outbox {
 public:
@@ -26,21 +32,25 @@ public:
   void fail(std::uint64_t id) { settle(id, true); }
 
   /// Sends `frame` to every link but `except`, now or behind pending writes.
-  /// `owner`: the write whose failure cancels this frame (0: none).
-  void emit(const std::vector<client_link_ptr>& links, const wire_frame_ptr& frame,
-            const client_link* except = nullptr, std::uint64_t owner = 0) {
+  /// `owner`: the write whose failure cancels this frame (0: none). The list
+  /// must not change while shared: its owner copies it on write.
+  void emit(const shared_link_list& links, const wire_frame_ptr& frame, const client_link* except = nullptr,
+            std::uint64_t owner = 0) {
     if (entries_.empty()) {
-      for (auto& l : links)
+      for (auto& l : *links)
         if (l.get() != except)
           l->send(frame);
       return;
     }
     entry e{0, owner, true, frame, {}};
-    e.links.reserve(links.size());
-    for (auto& l : links)
-      if (l.get() != except)
-        e.links.push_back(l);
+    e.shared = links;
+    e.except = except;
     entries_.push_back(std::move(e));
+  }
+
+  void emit(const link_list& links, const wire_frame_ptr& frame, const client_link* except = nullptr,
+            std::uint64_t owner = 0) {
+    emit(std::make_shared<const link_list>(links), frame, except, owner);
   }
 
   void emit_one(const client_link_ptr& link, const wire_frame_ptr& frame, std::uint64_t owner = 0) {
@@ -80,7 +90,9 @@ private:
     std::uint64_t owner = 0;    ///< deliveries: the write that must succeed
     bool done = false;
     wire_frame_ptr frame;       ///< null: close the links instead
-    std::vector<client_link_ptr> links = {};
+    std::vector<client_link_ptr> links = {}; ///< single deliveries and closes
+    shared_link_list shared = {};            ///< broadcasts
+    const client_link* except = nullptr;
     std::uint16_t close_code = 0;
     std::string close_reason = {};
   };
@@ -89,8 +101,10 @@ private:
     for (auto& e : entries_) {
       if (e.write_id == id)
         e.done = true;
-      else if (failed && e.write_id == 0 && e.owner == id)
+      else if (failed && e.write_id == 0 && e.owner == id) {
         e.links.clear();
+        e.shared.reset();
+      }
     }
     while (!entries_.empty() && entries_.front().done) {
       auto& e = entries_.front();
@@ -100,6 +114,10 @@ private:
         else
           l->close(e.close_code, e.close_reason);
       }
+      if (e.shared)
+        for (auto& l : *e.shared)
+          if (l.get() != e.except)
+            l->send(e.frame);
       entries_.pop_front();
     }
   }
