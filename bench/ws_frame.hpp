@@ -120,9 +120,8 @@ inline parse_status parse_frame(char* data, std::size_t len, std::size_t max_pay
   return parse_status::complete;
 }
 
-/// Standard base64 (handshake keys and the accept value).
-inline std::string base64(const unsigned char* data, std::size_t len) {
-  static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Base64 of `data` with the 64-character alphabet `tbl`; `pad` appends '='.
+inline std::string base64_with(const unsigned char* data, std::size_t len, const char* tbl, bool pad) {
   std::string out;
   out.reserve((len + 2) / 3 * 4);
   std::size_t i = 0;
@@ -137,15 +136,22 @@ inline std::string base64(const unsigned char* data, std::size_t len) {
     const std::uint32_t v = data[i] << 16;
     out += tbl[v >> 18];
     out += tbl[(v >> 12) & 63];
-    out += "==";
+    if (pad)
+      out += "==";
   } else if (i + 2 == len) {
     const std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
     out += tbl[v >> 18];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
-    out += '=';
+    if (pad)
+      out += '=';
   }
   return out;
+}
+
+/// Standard base64 (handshake keys and the accept value).
+inline std::string base64(const unsigned char* data, std::size_t len) {
+  return base64_with(data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
 }
 
 } // namespace bench::ws

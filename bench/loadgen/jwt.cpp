@@ -1,5 +1,7 @@
 #include "loadgen/jwt.hpp"
 
+#include "ws_frame.hpp"
+
 #include <chrono>
 #include <cstring>
 
@@ -88,27 +90,7 @@ std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view 
 }
 
 std::string base64url(const std::uint8_t* data, std::size_t len) {
-  static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 3 <= len; i += 3) {
-    const std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-    out += tbl[(v >> 6) & 63];
-    out += tbl[v & 63];
-  }
-  if (i + 1 == len) {
-    const std::uint32_t v = data[i] << 16;
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-  } else if (i + 2 == len) {
-    const std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-    out += tbl[v >> 18];
-    out += tbl[(v >> 12) & 63];
-    out += tbl[(v >> 6) & 63];
-  }
-  return out;
+  return ws::base64_with(data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
 std::string make_jwt(std::string_view secret, std::string_view subject, std::string_view name) {
