@@ -209,6 +209,7 @@ void conference_room_state::handle(const conference_command& cmd) {
     case conference_op::screen_share_stop: screen_share(m, false); break;
     case conference_op::mute_participant: mute(m, cmd.target); break;
     case conference_op::promote_co_host: promote(m, cmd.target); break;
+    case conference_op::load_history: load_history(m, cmd.before_seq, cmd.limit); break;
   }
 }
 
@@ -335,6 +336,40 @@ void conference_room_state::promote(conference_member& from, const std::string& 
   durable.co_hosts.insert(target);
   persist_now();
   broadcast(render_promote(target));
+}
+
+void conference_room_state::load_history(conference_member& from, std::uint64_t before_seq, std::uint32_t limit) {
+  // The newest first: SQLite binds the bound as a signed 64-bit integer.
+  auto before = before_seq == 0 ? std::uint64_t{INT64_MAX} : before_seq;
+  auto link = from.link;
+  if (!cfg.persistence) {
+    std::vector<const std::string*> page;
+    for (auto i = history.rbegin(); i != history.rend() && page.size() <= limit; ++i)
+      if (i->seq < before)
+        page.push_back(&i->body);
+    bool more = page.size() > limit;
+    if (more)
+      page.pop_back();
+    std::reverse(page.begin(), page.end());
+    return out.emit_one(link, render_chat_history_page(page, more));
+  }
+  // One more than asked tells whether older messages remain.
+  self
+    ->request(cfg.persistence, persistence_timeout, persistence::page_atom::value, storage_key(room_id), before,
+              limit + 1)
+    .then(
+      [this, link, limit](std::vector<persistence::stored_message>& msgs) {
+        bool more = msgs.size() > limit;
+        std::vector<const std::string*> page;
+        for (std::size_t i = more ? 1 : 0; i < msgs.size(); ++i)
+          page.push_back(&msgs[i].body);
+        out.emit_one(link, render_chat_history_page(page, more));
+      },
+      [this, link](caf::error& err) {
+        spdlog::error("room {}: history page failed: {}", room_id, self->system().render(err));
+        out.emit_one(link, render_error(conference_error::unavailable, "History is unavailable; try again",
+                                        "load-chat-history"));
+      });
 }
 
 // -- helpers --------------------------------------------------------------------

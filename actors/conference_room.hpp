@@ -93,6 +93,7 @@ struct conference_room_state {
   void screen_share(conference_member& from, bool sharing);
   void mute(conference_member& from, const std::string& target);
   void promote(conference_member& from, const std::string& target);
+  void load_history(conference_member& from, std::uint64_t before_seq, std::uint32_t limit);
 
   // -- helpers ----------------------------------------------------------------
   bool is_admin(const conference_member& m) const;

@@ -40,11 +40,13 @@ constexpr std::array<error_entry, 17> errors{{
   {"UNAVAILABLE", "The room is unavailable; try again"},
 }};
 
-constexpr std::array<std::string_view, 17> event_names{
+constexpr std::array<std::string_view, 18> event_names{
   "join", "offer", "answer", "candidate", "room-locked", "room-unlocked", "chat-enabled",
   "chat-disabled", "kicked", "raise-hand", "lower-hand", "reaction", "chat-message",
-  "screen-share-start", "screen-share-stop", "mute-participant", "promote-co-host",
+  "screen-share-start", "screen-share-stop", "mute-participant", "promote-co-host", "load-chat-history",
 };
+
+constexpr std::uint32_t max_history_page = 100;
 
 const std::array<std::string_view, 6> reactions{
   "\xF0\x9F\x91\x8D",         // 👍
@@ -192,6 +194,24 @@ struct decoder {
     return false;
   }
 
+  /// load-chat-history {before?: message id, limit?: 1-100}
+  bool history_page() {
+    if (auto* b = data.if_contains("before"); b && !b->is_null()) {
+      if (!b->is_string())
+        return fail("before must be a message id");
+      cmd.before_seq = seq_of_message_id({b->get_string().data(), b->get_string().size()});
+      if (cmd.before_seq == 0)
+        return fail("before must be a message id from this room");
+    }
+    cmd.limit = 50;
+    if (auto* l = data.if_contains("limit"); l && !l->is_null()) {
+      if (!l->is_int64() || l->get_int64() < 1 || l->get_int64() > max_history_page)
+        return fail("limit must be 1-" + std::to_string(max_history_page));
+      cmd.limit = static_cast<std::uint32_t>(l->get_int64());
+    }
+    return true;
+  }
+
   bool chat() {
     auto* v = data.if_contains("message");
     if (!v || !v->is_string())
@@ -212,6 +232,7 @@ struct decoder {
       case conference_op::promote_co_host: return id_field("targetPeerId", cmd.target);
       case conference_op::reaction: return reaction();
       case conference_op::chat_message: return chat();
+      case conference_op::load_history: return history_page();
       default: return true; // no fields; sender identity comes from the connection
     }
   }
@@ -398,6 +419,36 @@ wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messag
   }
   out.push_back(']');
   return w.done();
+}
+
+wire_frame_ptr render_chat_history_page(const std::vector<const std::string*>& messages, bool has_more) {
+  event_writer w{"chat-history-page"};
+  w.raw("messages", "[");
+  auto& out = w.buffer();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (i)
+      out.push_back(',');
+    out += *messages[i];
+  }
+  out.push_back(']');
+  w.boolean("hasMore", has_more);
+  return w.done();
+}
+
+std::uint64_t seq_of_message_id(std::string_view id) {
+  if (id.substr(0, 4) != "msg_")
+    return 0;
+  id.remove_prefix(4);
+  std::uint64_t seq = 0;
+  std::size_t digits = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9')
+      break;
+    if (++digits > 18)
+      return 0;
+    seq = seq * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return digits > 0 && digits < id.size() && id[digits] == '_' ? seq : 0;
 }
 
 wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username) {

@@ -60,6 +60,7 @@ enum class conference_op : std::uint8_t {
   screen_share_stop,
   mute_participant,
   promote_co_host,
+  load_history, ///< roomcast extension: page back through chat history
 };
 
 std::string_view event_name(conference_op op);
@@ -84,6 +85,8 @@ struct conference_command {
   std::string token;    ///< join: resumeToken (may be empty)
   std::string auth_token; ///< join: a JWT (may be empty; the URL's ?token= also counts)
   std::string role;     ///< join: set by the gateway from a verified token, never by the client
+  std::uint64_t before_seq = 0; ///< load_history: messages older than this one (0: the newest)
+  std::uint32_t limit = 0;      ///< load_history: at most this many
 
   friend bool operator==(const conference_command&, const conference_command&) = default;
 };
@@ -91,7 +94,7 @@ struct conference_command {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conference_command& x) {
   return f(caf::meta::type_name("conference_command"), x.op, x.target, x.text, x.peer_id, x.username, x.token,
-           x.auth_token, x.role);
+           x.auth_token, x.role, x.before_seq, x.limit);
 }
 
 struct codec_limits {
@@ -144,6 +147,10 @@ struct peers_view {
 wire_frame_ptr render_peers(const peers_view& v);
 /// `messages` hold chat-message data objects as rendered by render_chat_body.
 wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messages);
+/// Answer to load-chat-history: older messages, oldest first.
+wire_frame_ptr render_chat_history_page(const std::vector<const std::string*>& messages, bool has_more);
+/// The sequence number inside a server-assigned message id ("msg_<seq>_..."); 0 if none.
+std::uint64_t seq_of_message_id(std::string_view id);
 wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username);
 wire_frame_ptr render_peer_left(std::string_view peer_id);
 /// offer / answer / candidate, relayed with the sender's identity.

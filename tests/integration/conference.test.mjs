@@ -659,3 +659,27 @@ test('a second join on the same connection is ALREADY_JOINED', async () => {
     await closeAll([a, b]);
   });
 });
+
+test('load-chat-history pages back through history on disk beyond what joins get', async () => {
+  await withServer({ ...base, settings: { 'conference.chat_history': 5 } }, async (server) => {
+    const room = roomId('paging');
+    const a = await joined(server, room, 'Alice');
+    for (let i = 1; i <= 12; ++i) {
+      a.send('chat-message', { message: `m${i}` });
+      await a.next('chat-message', { where: (d) => d.message === `m${i}` });
+    }
+    const b = await joined(server, room, 'Bob');
+    assert.deepEqual(b.joined.history.map((m) => m.message), ['m8', 'm9', 'm10', 'm11', 'm12']);
+    b.send('load-chat-history', { before: b.joined.history[0].id, limit: 4 });
+    const older = await b.next('chat-history-page');
+    assert.deepEqual(older.messages.map((m) => m.message), ['m4', 'm5', 'm6', 'm7']);
+    assert.equal(older.hasMore, true);
+    b.send('load-chat-history', { before: older.messages[0].id, limit: 10 });
+    const oldest = await b.next('chat-history-page');
+    assert.deepEqual(oldest.messages.map((m) => m.message), ['m1', 'm2', 'm3']);
+    assert.equal(oldest.hasMore, false);
+    b.send('load-chat-history', { before: 'not-an-id' });
+    assert.equal((await b.nextError()).code, 'INVALID_PAYLOAD');
+    await closeAll([a, b]);
+  });
+});

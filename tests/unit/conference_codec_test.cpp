@@ -803,3 +803,37 @@ CAF_TEST(wire_frame control frames carry their opcode and payload) {
   wire_frame pong{ws_opcode::pong, "abc"};
   CAF_CHECK_EQUAL(pong.bytes(), std::string("\x8A\x03" "abc", 5));
 }
+
+// -- load-chat-history (roomcast extension) -------------------------------------
+
+CAF_TEST(load chat history takes an optional message id and limit) {
+  auto cmd = accepted(msg("load-chat-history", R"({"before":"msg_42_0badf00d","limit":10})"));
+  CAF_CHECK(cmd.op == conference_op::load_history);
+  CAF_CHECK_EQUAL(cmd.before_seq, 42u);
+  CAF_CHECK_EQUAL(cmd.limit, 10u);
+  auto newest = accepted(msg("load-chat-history", "{}"));
+  CAF_CHECK_EQUAL(newest.before_seq, 0u);
+  CAF_CHECK_EQUAL(newest.limit, 50u);
+}
+
+CAF_TEST(load chat history refuses bad ids and limits) {
+  for (auto data : {R"({"before":"42"})", R"({"before":"msg_x_1"})", R"({"before":7})", R"({"limit":0})",
+                    R"({"limit":101})", R"({"limit":"5"})", R"({"before":"msg_1234567890123456789_a"})"})
+    CAF_CHECK_EQUAL(code(rejected(msg("load-chat-history", data))), "INVALID_PAYLOAD");
+}
+
+CAF_TEST(message ids carry their sequence number) {
+  CAF_CHECK_EQUAL(seq_of_message_id("msg_7_deadbeef"), 7u);
+  CAF_CHECK_EQUAL(seq_of_message_id("msg_7"), 0u);
+  CAF_CHECK_EQUAL(seq_of_message_id("msg__x"), 0u);
+  CAF_CHECK_EQUAL(seq_of_message_id("id_7_x"), 0u);
+}
+
+CAF_TEST(a history page renders its messages and whether more remain) {
+  std::string a = R"({"id":"msg_1_a","message":"one"})", b = R"({"id":"msg_2_b","message":"two"})";
+  auto frame = render_chat_history_page({&a, &b}, true);
+  auto v = boost::json::parse(frame->payload());
+  CAF_CHECK_EQUAL(std::string{v.at("event").as_string()}, "chat-history-page");
+  CAF_CHECK_EQUAL(v.at("data").at("messages").as_array().size(), 2u);
+  CAF_CHECK(v.at("data").at("hasMore").as_bool());
+}

@@ -28,6 +28,8 @@ struct client {
 /// commit, so tests can see what clients get before and after the commit.
 struct held_writes_state {
   p::room_record to_load;
+  std::vector<p::stored_message> stored; ///< what page answers from
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> pages; ///< (before, limit) asked
   std::vector<std::string> quarantined;
   std::vector<caf::response_promise> pending;
   std::vector<std::string> appended;
@@ -37,6 +39,16 @@ struct held_writes_state {
 caf::behavior held_writes(caf::stateful_actor<held_writes_state>* self) {
   return {
     [self](p::load_atom, const std::string&, std::uint32_t) { return self->state.to_load; },
+    [self](p::page_atom, const std::string&, std::uint64_t before, std::uint32_t limit) {
+      self->state.pages.emplace_back(before, limit);
+      std::vector<p::stored_message> out;
+      for (auto& m : self->state.stored)
+        if (m.seq < before)
+          out.push_back(m);
+      if (out.size() > limit)
+        out.erase(out.begin(), out.end() - limit);
+      return out;
+    },
     [self](p::quarantine_atom, const std::string& key, const std::string&) {
       self->state.quarantined.push_back(key);
       return p::committed_atom::value;
@@ -92,6 +104,15 @@ struct fixture : test_coordinator_fixture<> {
     cmd.op = op;
     cmd.target = std::move(target);
     cmd.text = std::move(text);
+    c.actor->send(room, cmd);
+    sched.run();
+  }
+
+  void load_history(client& c, std::uint64_t before, std::uint32_t limit) {
+    conference_command cmd;
+    cmd.op = conference_op::load_history;
+    cmd.before_seq = before;
+    cmd.limit = limit;
     c.actor->send(room, cmd);
     sched.run();
   }
@@ -236,6 +257,22 @@ CAF_TEST(chat history holds the last messages for a joiner) {
   CAF_REQUIRE_EQUAL(msgs.size(), 2u); // history_limit
   CAF_CHECK_EQUAL(msgs[0].at("message").as_string(), "two");
   CAF_CHECK_EQUAL(msgs[1].at("message").as_string(), "three");
+}
+
+CAF_TEST(a memory only room pages back through what it holds) {
+  client a{sys};
+  join(a, "alice");
+  for (auto text : {"one", "two", "three"})
+    send(a, conference_op::chat_message, {}, text);
+  load_history(a, 3, 5); // older than "three"; "one" left memory (limit 2)
+  auto page = a.link->last("chat-history-page").as_object();
+  CAF_REQUIRE_EQUAL(page.at("messages").as_array().size(), 1u);
+  CAF_CHECK_EQUAL(page.at("messages").as_array()[0].at("message").as_string(), "two");
+  CAF_CHECK(!page.at("hasMore").as_bool());
+  load_history(a, 0, 1); // the newest
+  page = a.link->last("chat-history-page").as_object();
+  CAF_CHECK_EQUAL(page.at("messages").as_array()[0].at("message").as_string(), "three");
+  CAF_CHECK(page.at("hasMore").as_bool());
 }
 
 CAF_TEST(a kicked peer is told then disconnected and cannot return) {
@@ -657,6 +694,28 @@ CAF_TEST(an undecodable snapshot is quarantined and the room starts empty) {
   CAF_CHECK(join(a, "alice").code == conference_error::none);
   commit();
   CAF_CHECK(a.link->last("peers").at("isHost").as_bool());
+}
+
+CAF_TEST(history pages come from the store with one extra to tell whether more remain) {
+  for (std::uint64_t seq = 1; seq <= 5; ++seq)
+    writes().stored.push_back({seq, "msg_" + std::to_string(seq) + "_x", 0,
+                               R"({"message":"m)" + std::to_string(seq) + "\"}"});
+  client a{sys};
+  join(a, "alice");
+  commit();
+  load_history(a, 4, 2);
+  CAF_REQUIRE_EQUAL(writes().pages.size(), 1u);
+  CAF_CHECK_EQUAL(writes().pages[0].first, 4u);
+  CAF_CHECK_EQUAL(writes().pages[0].second, 3u);
+  auto page = a.link->last("chat-history-page").as_object();
+  auto msgs = page.at("messages").as_array();
+  CAF_REQUIRE_EQUAL(msgs.size(), 2u);
+  CAF_CHECK_EQUAL(msgs[0].at("message").as_string(), "m2");
+  CAF_CHECK_EQUAL(msgs[1].at("message").as_string(), "m3");
+  CAF_CHECK(page.at("hasMore").as_bool());
+  load_history(a, 0, 50);
+  CAF_CHECK(writes().pages.back().first == static_cast<std::uint64_t>(INT64_MAX));
+  CAF_CHECK_EQUAL(a.link->last("chat-history-page").at("messages").as_array().size(), 5u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
