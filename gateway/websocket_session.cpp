@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t max_reads_per_wakeup = 16; // then let other sockets run
 constexpr std::size_t max_batch_bytes = 1 << 20;
 constexpr std::chrono::milliseconds close_timeout{5000};
-constexpr std::chrono::milliseconds overflow_close_timeout{1000};
+constexpr std::chrono::milliseconds overflow_close_timeout{10000};
 
 } // namespace
 
@@ -158,6 +158,8 @@ void websocket_session::on_text(std::string_view text) {
   if (auto* err = std::get_if<decode_error>(&result))
     return send_error(err->code, err->message, err->event);
   auto& cmd = std::get<conference_command>(result);
+  if (!conn_)
+    return; // released (slow consumer): its commands go nowhere
   if (cmd.op == conference_op::join && !authenticate(cmd))
     return;
   caf::anon_send(conn_, std::move(cmd));
@@ -210,7 +212,9 @@ bool websocket_session::send(wire_frame_ptr frame) {
   if (queued_bytes_ + frame->size() > ctx_.cfg.send_queue_bytes) {
     lk.unlock();
     spdlog::warn("room {}: client too slow ({} bytes queued); closing with 1008", room_id_, queued_bytes_);
-    // It is not reading: a short wait for the close frame, then it is cut off.
+    // It leaves its room now; its socket gets a while to read up to the 1008
+    // (the queue is dropped, only the write in flight stays).
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
     start_closing(make_close_frame(1008, "send queue overflow"), true, overflow_close_timeout);
     return false;
   }
@@ -375,6 +379,10 @@ void websocket_session::terminate(const char* why) {
     queue_.clear();
     queued_bytes_ = 0;
   }
+  release_connection();
+}
+
+void websocket_session::release_connection() {
   if (conn_) {
     caf::anon_send(conn_, disconnect_atom::value);
     conn_ = nullptr;

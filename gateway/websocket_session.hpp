@@ -62,6 +62,8 @@ private:
   void on_timer(const boost::system::error_code& ec);
   void start_closing(wire_frame_ptr close_frame, bool drop_queued, std::chrono::milliseconds deadline);
   void terminate(const char* why);
+  /// Tells the connection actor the client is gone (it leaves its room).
+  void release_connection();
 
   tcp::socket socket_;
   gateway_context& ctx_;
