@@ -408,8 +408,10 @@ wire_frame_ptr render_peers(const peers_view& v) {
   return w.done();
 }
 
-wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messages) {
-  event_writer w{"chat-history"};
+namespace {
+
+/// `"messages":[...]` from chat-message bodies rendered earlier, as they are.
+void write_messages(event_writer& w, const std::vector<const std::string*>& messages) {
   w.raw("messages", "[");
   auto& out = w.buffer();
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -418,19 +420,19 @@ wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messag
     out += *messages[i];
   }
   out.push_back(']');
+}
+
+} // namespace
+
+wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messages) {
+  event_writer w{"chat-history"};
+  write_messages(w, messages);
   return w.done();
 }
 
 wire_frame_ptr render_chat_history_page(const std::vector<const std::string*>& messages, bool has_more) {
   event_writer w{"chat-history-page"};
-  w.raw("messages", "[");
-  auto& out = w.buffer();
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    if (i)
-      out.push_back(',');
-    out += *messages[i];
-  }
-  out.push_back(']');
+  write_messages(w, messages);
   w.boolean("hasMore", has_more);
   return w.done();
 }
