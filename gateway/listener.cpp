@@ -1,7 +1,6 @@
 #include "gateway/listener.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -11,8 +10,8 @@ namespace asio = boost::asio;
 
 namespace roomcast {
 
-listener::listener(asio::io_context& ioc, gateway_context& ctx)
-  : ioc_(ioc), ctx_(ctx), acceptor_(asio::make_strand(ioc)), retry_(ioc) {}
+listener::listener(std::vector<asio::io_context*> contexts, gateway_context& ctx)
+  : contexts_(std::move(contexts)), ctx_(ctx), acceptor_(*contexts_.front()), retry_(*contexts_.front()) {}
 
 std::string listener::listen(const asio::ip::tcp::endpoint& ep) {
   boost::system::error_code ec;
@@ -45,8 +44,9 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                               asio::ip::tcp::socket socket) {
+  auto& ioc = *contexts_[next_++ % contexts_.size()];
+  acceptor_.async_accept(ioc, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                           asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open())
       return;
     if (ec) {
@@ -59,7 +59,9 @@ void listener::do_accept() {
       });
       return;
     }
-    std::make_shared<http_session>(std::move(socket), self->ctx_)->run();
+    // Everything of this connection runs on its own I/O thread from here.
+    auto ex = socket.get_executor();
+    asio::post(ex, [s = std::make_shared<http_session>(std::move(socket), self->ctx_)] { s->run(); });
     self->do_accept();
   });
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Accepts TCP connections; each gets its own strand and an http_session.
+// Accepts TCP connections and deals them out to the I/O threads
+// round-robin; each gets an http_session there.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/gateway_context.hpp"
 
@@ -14,7 +16,8 @@ namespace roomcast {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(boost::asio::io_context& ioc, gateway_context& ctx);
+  /// Accepts on the first context; `contexts` each run on one thread.
+  listener(std::vector<boost::asio::io_context*> contexts, gateway_context& ctx);
 
   /// Binds; returns an error text or empty.
   std::string listen(const boost::asio::ip::tcp::endpoint& ep);
@@ -25,7 +28,8 @@ public:
 private:
   void do_accept();
 
-  boost::asio::io_context& ioc_;
+  std::vector<boost::asio::io_context*> contexts_;
+  std::size_t next_ = 0;
   gateway_context& ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;

@@ -13,18 +13,29 @@ namespace asio = boost::asio;
 
 namespace roomcast {
 
+namespace {
+
+// One io_context per I/O thread: a connection lives on one thread, so its
+// handlers need no strand and a broadcast wakes each thread once.
+struct lane {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
+};
+
+} // namespace
+
 struct server::impl {
   gateway_context ctx;
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::unique_ptr<lane>> lanes;
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> threads;
   asio::ip::tcp::endpoint bound;
 
-  impl(caf::actor_system& sys, caf::actor registry, const settings& cfg)
-    : ctx(sys, std::move(registry), cfg),
-      ioc(static_cast<int>(cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency()))),
-      work(asio::make_work_guard(ioc)) {}
+  impl(caf::actor_system& sys, caf::actor registry, const settings& cfg) : ctx(sys, std::move(registry), cfg) {
+    auto n = cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i)
+      lanes.push_back(std::make_unique<lane>());
+  }
 };
 
 server::server(caf::actor_system& sys, caf::actor registry, const settings& cfg)
@@ -40,14 +51,16 @@ std::string server::start() {
   auto address = asio::ip::make_address(cfg.listen_host, ec);
   if (ec)
     return "cannot listen on '" + cfg.listen_host + "': not an IP address";
-  impl_->acceptor = std::make_shared<listener>(impl_->ioc, impl_->ctx);
+  std::vector<asio::io_context*> contexts;
+  for (auto& l : impl_->lanes)
+    contexts.push_back(&l->ioc);
+  impl_->acceptor = std::make_shared<listener>(std::move(contexts), impl_->ctx);
   if (auto err = impl_->acceptor->listen({address, cfg.listen_port}); !err.empty())
     return err;
   impl_->bound = impl_->acceptor->local_endpoint();
   impl_->acceptor->run();
-  auto n = cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& l : impl_->lanes)
+    impl_->threads.emplace_back([ioc = &l->ioc] { ioc->run(); });
   return {};
 }
 
@@ -96,8 +109,10 @@ void server::terminate_sessions() {
 }
 
 void server::stop() {
-  impl_->work.reset();
-  impl_->ioc.stop();
+  for (auto& l : impl_->lanes) {
+    l->work.reset();
+    l->ioc.stop();
+  }
   for (auto& t : impl_->threads)
     if (t.joinable())
       t.join();

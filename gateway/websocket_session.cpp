@@ -1,7 +1,6 @@
 #include "gateway/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
@@ -11,6 +10,7 @@
 #include "actors/connection.hpp"
 #include "actors/message_types.hpp"
 #include "gateway/jwt_verifier.hpp"
+#include "gateway/write_batcher.hpp"
 
 namespace asio = boost::asio;
 
@@ -33,7 +33,8 @@ websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx,
     url_token_(std::move(url_token)),
     parser_(ctx.cfg.max_frame_bytes),
     limiter_(ctx.cfg.rate_limit_per_second, ctx.cfg.rate_limit_burst),
-    timer_(socket_.get_executor()) {
+    timer_(socket_.get_executor()),
+    batcher_(write_batcher::of(socket_.get_executor())) {
   ++ctx_.open_sessions;
 }
 
@@ -272,66 +273,95 @@ void websocket_session::schedule_flush_locked() {
   if (flushing_)
     return;
   flushing_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+  batcher_.add(shared_from_this());
 }
 
+void websocket_session::flush() {
+  do_write();
+}
+
+// Writes straight from this thread while the socket takes the bytes; only a
+// full socket buffer makes it wait (for writability, then it goes on).
 void websocket_session::do_write() {
-  if (closed_)
+  if (closed_ || write_waiting_)
     return;
-  {
-    std::lock_guard lk(mu_);
-    batch_.swap(queue_); // everything queued goes out in one gathered write
-    if (batch_.empty()) {
-      flushing_ = false;
+  for (;;) {
+    if (batch_.empty() && !take_batch())
+      return;
+    buffers_.clear();
+    std::size_t skip = written_;
+    for (auto& f : batch_) {
+      auto b = asio::buffer(f->bytes());
+      if (skip >= b.size()) {
+        skip -= b.size();
+        continue;
+      }
+      buffers_.push_back(b + skip);
+      skip = 0;
+    }
+    boost::system::error_code ec;
+    auto n = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_waiting_ = true;
+      socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& wec) {
+        self->write_waiting_ = false;
+        if (wec)
+          return self->terminate("write wait failed");
+        self->do_write();
+      });
       return;
     }
+    if (ec)
+      return terminate("write failed");
+    written_ += n;
+    if (written_ == batch_bytes_ && !finish_batch())
+      return;
   }
-  buffers_.clear();
-  std::size_t bytes = 0;
-  std::size_t i = 0;
-  for (; i < batch_.size() && bytes < max_batch_bytes; ++i) {
-    buffers_.push_back(asio::buffer(batch_[i]->bytes()));
-    bytes += batch_[i]->size();
-  }
-  if (i < batch_.size()) { // too much for one write: the rest goes back first in line
-    std::lock_guard lk(mu_);
-    queue_.insert(queue_.begin(), std::make_move_iterator(batch_.begin() + i),
-                  std::make_move_iterator(batch_.end()));
-    batch_.resize(i);
-  }
-  asio::async_write(socket_, buffers_,
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->on_write(ec);
-                    });
 }
 
-void websocket_session::on_write(const boost::system::error_code& ec) {
-  if (ec)
-    return terminate("write failed");
-  bool sent_close = false;
-  std::size_t bytes = 0;
-  for (auto& f : batch_) {
-    bytes += f->size();
-    sent_close |= f == close_frame_;
+bool websocket_session::take_batch() {
+  std::lock_guard lk(mu_);
+  batch_.swap(queue_); // everything queued goes out in gathered writes
+  if (batch_.empty()) {
+    flushing_ = false;
+    return false;
   }
+  std::size_t bytes = 0;
+  std::size_t i = 0;
+  for (; i < batch_.size() && bytes < max_batch_bytes; ++i)
+    bytes += batch_[i]->size();
+  if (i < batch_.size()) { // too much for one batch: the rest goes back first in line
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch_.begin() + i), std::make_move_iterator(batch_.end()));
+    batch_.resize(i);
+  }
+  batch_bytes_ = bytes;
+  written_ = 0;
+  return true;
+}
+
+bool websocket_session::finish_batch() {
+  bool sent_close = false;
+  for (auto& f : batch_)
+    sent_close |= f == close_frame_;
   batch_.clear();
   if (batch_.capacity() > 64)
     std::vector<wire_frame_ptr>{}.swap(batch_);
   {
     std::lock_guard lk(mu_);
-    queued_bytes_ -= bytes;
+    queued_bytes_ -= batch_bytes_;
     if (sent_close) {
       flushing_ = false;
       queue_.clear();
     }
   }
+  batch_bytes_ = written_ = 0;
   if (sent_close) {
     // Our close is out; the peer answers and hangs up, or the deadline hits.
     boost::system::error_code sec;
     socket_.shutdown(tcp::socket::shutdown_send, sec);
-    return;
+    return false;
   }
-  do_write();
+  return true;
 }
 
 // -- heartbeat and teardown -----------------------------------------------------

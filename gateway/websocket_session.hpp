@@ -23,12 +23,14 @@
 
 namespace roomcast {
 
+class write_batcher;
+
 class websocket_session final : public client_link, public std::enable_shared_from_this<websocket_session> {
 public:
   using tcp = boost::asio::ip::tcp;
 
-  /// `socket` must use a strand executor: every private member function
-  /// below runs on it.
+  /// `socket`'s executor must be an io_context run by one thread: every
+  /// private member function below runs on that thread, unsynchronized.
   websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id, std::string url_token);
   ~websocket_session() override;
 
@@ -45,6 +47,9 @@ public:
   /// Closes the socket at once (server shutdown); thread-safe.
   void shutdown();
 
+  /// Writes what is queued; on the session's thread (write_batcher).
+  void flush();
+
 private:
   void do_wait_read();
   void on_readable(const boost::system::error_code& ec);
@@ -57,7 +62,10 @@ private:
   void send_control(wire_frame_ptr frame);
   void schedule_flush_locked();
   void do_write();
-  void on_write(const boost::system::error_code& ec);
+  /// Moves the queue into batch_; false (and not flushing) if it was empty.
+  bool take_batch();
+  /// The batch is written; false if it held our close frame.
+  bool finish_batch();
   void arm_timer();
   void on_timer(const boost::system::error_code& ec);
   void start_closing(wire_frame_ptr close_frame, bool drop_queued, std::chrono::milliseconds deadline);
@@ -87,7 +95,11 @@ private:
   bool closing_ = false;         ///< a close frame is queued: nothing more
   wire_frame_ptr close_frame_;
 
-  std::vector<wire_frame_ptr> batch_; ///< strand: frames of the write in flight
+  write_batcher& batcher_;
+  std::vector<wire_frame_ptr> batch_; ///< I/O thread: frames being written
+  std::size_t batch_bytes_ = 0;       ///< their total size
+  std::size_t written_ = 0;           ///< how much of it the socket took
+  bool write_waiting_ = false;        ///< waiting for the socket to take more
   std::vector<boost::asio::const_buffer> buffers_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> paused_{false};
