@@ -73,12 +73,13 @@ caf::behavior lobby(conn_actor* self) {
 
 caf::behavior joined(conn_actor* self) {
   return {
-    [self](const conference_command& cmd) {
+    // Taken by mutable reference: the command moves on to the room uncopied.
+    [self](conference_command& cmd) {
       auto& st = self->state;
       if (cmd.op == conference_op::join)
         send_error(self, conference_error::already_joined, {}, "join");
       else
-        self->send(st.room, cmd);
+        self->send(st.room, std::move(cmd));
       st.link->command_done();
     },
     [self](disconnect_atom) {
