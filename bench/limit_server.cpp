@@ -1,7 +1,9 @@
 // limit_server: the ceiling roomcast is measured against. The conference
 // dialect's join and chat broadcast with nothing else: one thread, no actors,
 // no JSON parse beyond finding the fields it needs, each broadcast frame built
-// once and shared, each socket's queue flushed with one gathered write.
+// once and shared. Writes wait for the end of the current batch of events:
+// every socket with queued frames is then written once, with one gathered
+// non-blocking write (roomcast's gateway does the same per I/O thread).
 // Usage: limit_server [--listen 127.0.0.1:PORT]   (port 0 = a free port)
 
 #include <chrono>
@@ -79,6 +81,11 @@ struct room {
 std::unordered_map<std::string, room> rooms;
 std::uint64_t next_message_id = 1;
 
+// Sessions with frames to write; one posted handler writes them all.
+std::vector<std::shared_ptr<session>> dirty;
+asio::io_context* loop = nullptr;
+void flush_dirty();
+
 class session : public std::enable_shared_from_this<session> {
 public:
   explicit session(tcp::socket s) : sock_(std::move(s)) {}
@@ -94,7 +101,48 @@ public:
     queued_bytes_ += f->size();
     if (queued_bytes_ > max_queue_bytes) return close();
     queue_.push_back(f);
-    if (!writing_) flush();
+    if (writing_ || dirty_) return;
+    dirty_ = true;
+    if (dirty.empty()) asio::post(*loop, flush_dirty);
+    dirty.push_back(shared_from_this());
+  }
+
+  // Writes until everything queued is out or the socket is full.
+  void flush() {
+    dirty_ = false;
+    while (!closed_ && (!queue_.empty() || !inflight_.empty())) {
+      if (inflight_.empty()) {
+        inflight_.swap(queue_);
+        written_ = 0;
+      }
+      bufs_.clear();
+      std::size_t skip = written_, total = 0;
+      for (const auto& f : inflight_) {
+        total += f->size();
+        if (skip >= f->size()) {
+          skip -= f->size();
+          continue;
+        }
+        bufs_.emplace_back(f->data() + skip, f->size() - skip);
+        skip = 0;
+      }
+      boost::system::error_code ec;
+      const std::size_t n = sock_.write_some(bufs_, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        writing_ = true;
+        sock_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& wec) {
+          self->writing_ = false;
+          if (wec) return self->close();
+          self->flush();
+        });
+        return;
+      }
+      if (ec) return close();
+      written_ += n;
+      queued_bytes_ -= n;
+      if (written_ == total) inflight_.clear();
+    }
+    if (closing_ && !closed_) close();
   }
 
 private:
@@ -247,25 +295,6 @@ private:
     }
   }
 
-  void flush() {
-    writing_ = true;
-    inflight_.swap(queue_);
-    bufs_.clear();
-    for (const auto& f : inflight_) bufs_.emplace_back(f->data(), f->size());
-    asio::async_write(sock_, bufs_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-      self->on_write(ec, n);
-    });
-  }
-
-  void on_write(const boost::system::error_code& ec, std::size_t n) {
-    writing_ = false;
-    queued_bytes_ -= n;
-    inflight_.clear();
-    if (ec) return close();
-    if (!queue_.empty()) return flush();
-    if (closing_) close();
-  }
-
   void close() {
     if (joined_) {
       auto it = rooms.find(room_id_);
@@ -287,14 +316,22 @@ private:
 
   tcp::socket sock_;
   std::string pending_; // an incomplete frame (or request) from the last read
-  bool upgraded_ = false, joined_ = false, closed_ = false, closing_ = false, writing_ = false;
+  bool upgraded_ = false, joined_ = false, closed_ = false, closing_ = false, writing_ = false, dirty_ = false;
   std::string room_id_, peer_id_, username_;
   room* room_ = nullptr;
   std::size_t index_ = 0;
   std::size_t queued_bytes_ = 0;
+  std::size_t written_ = 0; // bytes of inflight_ already written
   std::vector<frame_ptr> queue_, inflight_;
   std::vector<asio::const_buffer> bufs_;
 };
+
+void flush_dirty() {
+  static std::vector<std::shared_ptr<session>> batch;
+  batch.swap(dirty);
+  for (auto& s : batch) s->flush();
+  batch.clear();
+}
 
 void accept_loop(tcp::acceptor& acc) {
   acc.async_accept([&acc](const boost::system::error_code& ec, tcp::socket s) {
@@ -327,6 +364,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   asio::io_context io{1};
+  loop = &io;
   tcp::acceptor acc(io);
   const tcp::endpoint ep(asio::ip::make_address(listen.substr(0, colon)),
                          static_cast<unsigned short>(std::stoi(listen.substr(colon + 1))));
