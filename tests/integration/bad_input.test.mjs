@@ -365,3 +365,29 @@ test('a client that stops reading is closed with 1008 once its send queue is ful
     await closeAll([a]);
   });
 });
+
+test('a client that stops reading for a while, then reads again, gets every message in order', async () => {
+  // Its socket buffers fill, so the server's writes to it wait for the
+  // socket and resume part-way through a batch; its queue (64 MiB) never fills.
+  const settings = { 'server.send_queue_bytes': 64 << 20, 'conference.max_message_chars': 20000 };
+  await withServer({ ...base, settings }, async (server) => {
+    const [a, paused] = await joinAll(server, roomId('paused'), ['Alice', 'Paused']);
+    paused.ws._socket.pause();
+    const big = 'y'.repeat(15000);
+    const total = 1200; // 18 MB: more than loopback socket buffers hold
+    let sent = 0;
+    for (let echoed = 0; echoed < total; ++echoed) {
+      while (sent < total && sent - echoed < 16)
+        a.send('chat-message', { message: `${sent++} ${big}` });
+      await a.next('chat-message', { timeout: 10000 });
+    }
+    paused.ws._socket.resume();
+    for (let i = 0; i < total; ++i) {
+      const m = await paused.next('chat-message', { timeout: 10000 });
+      assert.equal(m.message, `${i} ${big}`, `message ${i} arrives whole and in order`);
+    }
+    assert.equal(paused.closeInfo, null, 'the paused client stays connected');
+    await stillWorks(a, [a, paused]);
+    await closeAll([a, paused]);
+  });
+});
