@@ -91,7 +91,7 @@ private:
   mutable std::mutex mu_; ///< guards the write side below
   std::vector<wire_frame_ptr> queue_;
   std::size_t queued_bytes_ = 0; ///< queue_ plus the batch in flight
-  bool flushing_ = false;        ///< a write is in flight or posted
+  bool flushing_ = false;        ///< registered with the batcher, or writing
   bool closing_ = false;         ///< a close frame is queued: nothing more
   wire_frame_ptr close_frame_;
 
