@@ -113,21 +113,15 @@ public:
     while (!closed_ && (!queue_.empty() || !inflight_.empty())) {
       if (inflight_.empty()) {
         inflight_.swap(queue_);
-        written_ = 0;
+        next_ = offset_ = 0;
       }
+      // From the first frame not fully written; Asio takes 64 pieces per call.
       bufs_.clear();
-      std::size_t skip = written_, total = 0;
-      for (const auto& f : inflight_) {
-        total += f->size();
-        if (skip >= f->size()) {
-          skip -= f->size();
-          continue;
-        }
-        bufs_.emplace_back(f->data() + skip, f->size() - skip);
-        skip = 0;
-      }
+      for (std::size_t i = next_; i < inflight_.size() && bufs_.size() < 64; ++i)
+        bufs_.emplace_back(inflight_[i]->data() + (i == next_ ? offset_ : 0),
+                           inflight_[i]->size() - (i == next_ ? offset_ : 0));
       boost::system::error_code ec;
-      const std::size_t n = sock_.write_some(bufs_, ec);
+      std::size_t n = sock_.write_some(bufs_, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         writing_ = true;
         sock_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& wec) {
@@ -138,9 +132,18 @@ public:
         return;
       }
       if (ec) return close();
-      written_ += n;
       queued_bytes_ -= n;
-      if (written_ == total) inflight_.clear();
+      while (n > 0) {
+        const std::size_t left = inflight_[next_]->size() - offset_;
+        if (n < left) {
+          offset_ += n;
+          break;
+        }
+        n -= left;
+        ++next_;
+        offset_ = 0;
+      }
+      if (next_ == inflight_.size()) inflight_.clear();
     }
     if (closing_ && !closed_) close();
   }
@@ -321,7 +324,7 @@ private:
   room* room_ = nullptr;
   std::size_t index_ = 0;
   std::size_t queued_bytes_ = 0;
-  std::size_t written_ = 0; // bytes of inflight_ already written
+  std::size_t next_ = 0, offset_ = 0; // first frame of inflight_ not fully written, and its bytes out
   std::vector<frame_ptr> queue_, inflight_;
   std::vector<asio::const_buffer> bufs_;
 };

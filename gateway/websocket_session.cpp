@@ -20,6 +20,7 @@ namespace {
 
 constexpr std::size_t max_reads_per_wakeup = 16; // then let other sockets run
 constexpr std::size_t max_batch_bytes = 1 << 20;
+constexpr std::size_t max_write_buffers = 64;
 constexpr std::chrono::milliseconds close_timeout{5000};
 constexpr std::chrono::milliseconds overflow_close_timeout{10000};
 
@@ -288,17 +289,11 @@ void websocket_session::do_write() {
   for (;;) {
     if (batch_.empty() && !take_batch())
       return;
+    // From the first frame not fully written; one call takes at most
+    // max_write_buffers pieces (Asio's own limit per gathered write).
     buffers_.clear();
-    std::size_t skip = written_;
-    for (auto& f : batch_) {
-      auto b = asio::buffer(f->bytes());
-      if (skip >= b.size()) {
-        skip -= b.size();
-        continue;
-      }
-      buffers_.push_back(b + skip);
-      skip = 0;
-    }
+    for (auto i = next_; i < batch_.size() && buffers_.size() < max_write_buffers; ++i)
+      buffers_.push_back(asio::buffer(batch_[i]->bytes()) + (i == next_ ? offset_ : 0));
     boost::system::error_code ec;
     auto n = socket_.write_some(buffers_, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -313,8 +308,17 @@ void websocket_session::do_write() {
     }
     if (ec)
       return terminate("write failed");
-    written_ += n;
-    if (written_ == batch_bytes_ && !finish_batch())
+    while (n > 0) {
+      auto left = batch_[next_]->size() - offset_;
+      if (n < left) {
+        offset_ += n;
+        break;
+      }
+      n -= left;
+      ++next_;
+      offset_ = 0;
+    }
+    if (next_ == batch_.size() && !finish_batch())
       return;
   }
 }
@@ -335,7 +339,7 @@ bool websocket_session::take_batch() {
     batch_.resize(i);
   }
   batch_bytes_ = bytes;
-  written_ = 0;
+  next_ = offset_ = 0;
   return true;
 }
 
@@ -354,7 +358,7 @@ bool websocket_session::finish_batch() {
       queue_.clear();
     }
   }
-  batch_bytes_ = written_ = 0;
+  batch_bytes_ = next_ = offset_ = 0;
   if (sent_close) {
     // Our close is out; the peer answers and hangs up, or the deadline hits.
     boost::system::error_code sec;

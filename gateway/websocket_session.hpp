@@ -98,7 +98,8 @@ private:
   write_batcher& batcher_;
   std::vector<wire_frame_ptr> batch_; ///< I/O thread: frames being written
   std::size_t batch_bytes_ = 0;       ///< their total size
-  std::size_t written_ = 0;           ///< how much of it the socket took
+  std::size_t next_ = 0;              ///< the first frame not fully written
+  std::size_t offset_ = 0;            ///< bytes of that frame already written
   bool write_waiting_ = false;        ///< waiting for the socket to take more
   std::vector<boost::asio::const_buffer> buffers_;
   std::atomic<bool> closed_{false};
