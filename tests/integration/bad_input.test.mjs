@@ -20,6 +20,17 @@ async function stillWorks(from, to) {
 }
 
 /// The node still serves: health check, and a brand new room works.
+// Sends `total` chat messages "<i> <text>", keeping 16 in flight: the sender
+// reads her own echoes, so her own queue stays short.
+async function sendNumbered(sender, total, text) {
+  let sent = 0;
+  for (let echoed = 0; echoed < total; ++echoed) {
+    while (sent < total && sent - echoed < 16)
+      sender.send('chat-message', { message: `${sent++} ${text}` });
+    await sender.next('chat-message', { timeout: 10000 });
+  }
+}
+
 async function nodeWorks(server) {
   assert.equal((await httpGet(server, '/healthz')).status, 200);
   const [x, y] = await joinAll(server, roomId('probe'), ['Xavier', 'Yvonne']);
@@ -343,15 +354,8 @@ test('a client that stops reading is closed with 1008 once its send queue is ful
     slow.ws._socket.pause(); // reads nothing from now on: kernel buffers fill, then its server-side queue
     const big = 'x'.repeat(16000);
     // 24 MB in all: more than loopback socket buffers plus the 1 MiB queue.
-    // Alice keeps a few messages in flight (she reads her echoes, so her own
-    // queue stays short).
     const total = 1500;
-    let sent = 0;
-    for (let echoed = 0; echoed < total; ++echoed) {
-      while (sent < total && sent - echoed < 16)
-        a.send('chat-message', { message: `${sent++} ${big}` });
-      await a.next('chat-message', { timeout: 10000 });
-    }
+    await sendNumbered(a, total, big);
     // Reading again, the slow client finds the server's goodbye behind what
     // the socket buffers held.
     slow.ws._socket.resume();
@@ -375,12 +379,7 @@ test('a client that stops reading for a while, then reads again, gets every mess
     paused.ws._socket.pause();
     const big = 'y'.repeat(15000);
     const total = 1200; // 18 MB: more than loopback socket buffers hold
-    let sent = 0;
-    for (let echoed = 0; echoed < total; ++echoed) {
-      while (sent < total && sent - echoed < 16)
-        a.send('chat-message', { message: `${sent++} ${big}` });
-      await a.next('chat-message', { timeout: 10000 });
-    }
+    await sendNumbered(a, total, big);
     paused.ws._socket.resume();
     for (let i = 0; i < total; ++i) {
       const m = await paused.next('chat-message', { timeout: 10000 });
