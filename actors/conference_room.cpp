@@ -12,9 +12,6 @@ namespace roomcast {
 
 namespace {
 
-// Writes go to the local persistence actor, which answers every one (or
-// fails, if it is gone): no timeout, so no timer per message on CAF's clock.
-constexpr auto write_timeout = caf::infinite;
 constexpr auto persistence_timeout = std::chrono::seconds(10);
 constexpr std::string_view snapshot_kind = "conference";
 
@@ -26,18 +23,6 @@ std::int64_t now_ms() {
 
 join_reply refuse(conference_error code) {
   return {code, std::string{text_of(code)}, {}, {}};
-}
-
-std::string storage_key(const std::string& room_id) {
-  return "conference:" + room_id;
-}
-
-/// Writes the room's snapshot; the caller attaches what happens on commit.
-template <class Timeout>
-auto request_snapshot(conference_room_state& st, Timeout timeout) {
-  return st.self->request(st.cfg.persistence, timeout, persistence::snapshot_atom::value, storage_key(st.room_id),
-                          std::string{snapshot_kind}, conference_snapshot::current_version,
-                          encode_snapshot(st.durable));
 }
 
 } // namespace
@@ -101,13 +86,12 @@ join_reply conference_room_state::join(join_request& req) {
   m.hand_raised = durable.raised_hands.count(peer_id) > 0;
   self->monitor(m.conn);
   by_conn.emplace(conn_addr, peer_id);
-  mutable_links().push_back(m.link);
+  links.add(m.link);
   auto& me = members.emplace(peer_id, std::move(m)).first->second;
-  ++idle_generation; // cancels a pending passivation
-  arm_refresh();
+  life.touch();
 
   if (host_changed)
-    persist_now(); // the host role is durable before anyone is told
+    life.persist_now(); // the host role is durable before anyone is told
 
   peers_view v;
   v.your_id = peer_id;
@@ -131,13 +115,9 @@ join_reply conference_room_state::join(join_request& req) {
     if (durable.co_hosts.count(p->peer_id))
       v.co_host_ids.push_back(p->peer_id);
   }
-  out.emit_one(me.link, render_peers(v));
-  std::vector<const std::string*> bodies;
-  bodies.reserve(history.size());
-  for (auto& h : history)
-    bodies.push_back(&h.body);
-  out.emit_one(me.link, render_chat_history(bodies));
-  broadcast(render_peer_joined(peer_id, me.username), &me);
+  out.emit_one(me.link, render_peers(v, cfg.escape_html));
+  out.emit_one(me.link, render_chat_history(history.bodies()));
+  broadcast(render_peer_joined(peer_id, me.username, cfg.escape_html), &me);
   spdlog::debug("room {}: {} joined ({} members)", room_id, peer_id, members.size());
   return {conference_error::none, {}, peer_id, {}};
 }
@@ -156,8 +136,8 @@ void conference_room_state::leave(const caf::actor_addr& conn) {
   else if (was_host)
     reserve_host();
   if (had_hand)
-    persist_later();
-  maybe_idle();
+    life.persist_later();
+  life.maybe_idle(members.empty());
 }
 
 void conference_room_state::remove_member(const std::string& peer_id) {
@@ -167,8 +147,7 @@ void conference_room_state::remove_member(const std::string& peer_id) {
   auto& m = i->second;
   self->demonitor(m.conn);
   by_conn.erase(m.conn.address());
-  auto& all = mutable_links();
-  all.erase(std::find(all.begin(), all.end(), m.link));
+  links.remove(m.link);
   members.erase(i);
 }
 
@@ -180,7 +159,7 @@ void conference_room_state::hand_over_host() {
       next = &m;
   durable.host_id = next->peer_id;
   durable.co_hosts.erase(next->peer_id);
-  persist_now();
+  life.persist_now();
   broadcast(render_host_changed(durable.host_id));
 }
 
@@ -218,7 +197,8 @@ void conference_room_state::relay(conference_member& from, const conference_comm
   if (t == members.end())
     return fail(from, conference_error::peer_not_found, {}, cmd.op);
   out.emit_one(t->second.link, render_relay(cmd.op, from.peer_id, cmd.target,
-                                            cmd.op == conference_op::offer ? from.username : "", cmd.text));
+                                            cmd.op == conference_op::offer ? from.username : "", cmd.text,
+                                            cfg.escape_html));
 }
 
 void conference_room_state::set_locked(conference_member& from, bool locked) {
@@ -226,7 +206,7 @@ void conference_room_state::set_locked(conference_member& from, bool locked) {
   if (!is_admin(from))
     return fail(from, conference_error::unauthorized, "Only the host can lock or unlock the room", op);
   durable.locked = locked;
-  persist_now();
+  life.persist_now();
   broadcast(render_empty(event_name(op)));
 }
 
@@ -235,7 +215,7 @@ void conference_room_state::set_chat(conference_member& from, bool enabled) {
   if (!is_admin(from))
     return fail(from, conference_error::unauthorized, "Only the host can enable or disable chat", op);
   durable.chat_enabled = enabled;
-  persist_now();
+  life.persist_now();
   broadcast(render_empty(event_name(op)));
 }
 
@@ -252,7 +232,7 @@ void conference_room_state::kick(conference_member& from, const std::string& tar
   durable.co_hosts.erase(target);
   durable.raised_hands.erase(target);
   remove_member(target);
-  persist_now();
+  life.persist_now();
   out.emit_one(link, render_empty("kicked"));
   broadcast(render_peer_left(target));
   // Closed behind the `kicked` frame: the client reads why before the close.
@@ -265,8 +245,8 @@ void conference_room_state::raise_hand(conference_member& from, bool raised) {
     durable.raised_hands.insert(from.peer_id);
   else
     durable.raised_hands.erase(from.peer_id);
-  persist_later();
-  broadcast(raised ? render_raise_hand(from.peer_id, from.username)
+  life.persist_later();
+  broadcast(raised ? render_raise_hand(from.peer_id, from.username, cfg.escape_html)
                    : render_peer_event("lower-hand", from.peer_id));
 }
 
@@ -277,35 +257,19 @@ void conference_room_state::reaction(conference_member& from, const std::string&
 void conference_room_state::chat(conference_member& from, const std::string& text) {
   if (!durable.chat_enabled && !is_admin(from))
     return fail(from, conference_error::chat_disabled, {}, conference_op::chat_message);
-  auto seq = ++durable.last_seq;
+  auto seq = history.next_seq();
+  durable.last_seq = seq;
   auto ts = now_ms();
   char suffix[9];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(rng()));
   auto id = "msg_" + std::to_string(seq) + "_" + suffix;
-  auto body = render_chat_body(id, from.username, text, ts, from.peer_id);
-  history.push_back({seq, body});
-  while (history.size() > cfg.history_limit)
-    history.pop_front();
-  std::uint64_t owner = 0;
-  if (cfg.persistence) {
-    owner = out.begin_write();
-    auto sender = from.link;
-    self
-      ->request(cfg.persistence, write_timeout, persistence::append_atom::value, storage_key(room_id),
-                persistence::stored_message{seq, id, ts, body})
-      .then([this, owner](persistence::committed_atom) { out.commit(owner); },
-            [this, owner, seq, sender](caf::error& err) {
-              spdlog::error("room {}: chat message {} not stored: {}", room_id, seq,
-                            self->system().render(err));
-              out.fail(owner);
-              history.erase(std::remove_if(history.begin(), history.end(),
-                                           [seq](auto& h) { return h.seq == seq; }),
-                            history.end());
-              sender->send(render_error(conference_error::unavailable, "Message not saved; send it again",
-                                        "chat-message"));
-            });
-  }
-  out.emit(links, render_chat_message(body), nullptr, owner);
+  auto body = render_chat_body(id, from.username, text, ts, from.peer_id, cfg.escape_html);
+  auto frame = render_chat_message(body);
+  auto sender = from.link;
+  auto owner = history.append(self, life, out, seq, std::move(id), ts, std::move(body), [sender] {
+    sender->send(render_error(conference_error::unavailable, "Message not saved; send it again", "chat-message"));
+  });
+  out.emit(links.all(), frame, nullptr, owner);
 }
 
 void conference_room_state::screen_share(conference_member& from, bool sharing) {
@@ -334,7 +298,7 @@ void conference_room_state::promote(conference_member& from, const std::string& 
   if (target == durable.host_id)
     return fail(from, conference_error::invalid_payload, "The host is already host", op);
   durable.co_hosts.insert(target);
-  persist_now();
+  life.persist_now();
   broadcast(render_promote(target));
 }
 
@@ -342,9 +306,10 @@ void conference_room_state::load_history(conference_member& from, std::uint64_t 
   // The newest first: SQLite binds the bound as a signed 64-bit integer.
   auto before = before_seq == 0 ? std::uint64_t{INT64_MAX} : before_seq;
   auto link = from.link;
-  if (!cfg.persistence) {
+  if (!life.stored()) {
     std::vector<const std::string*> page;
-    for (auto i = history.rbegin(); i != history.rend() && page.size() <= limit; ++i)
+    auto& entries = history.entries();
+    for (auto i = entries.rbegin(); i != entries.rend() && page.size() <= limit; ++i)
       if (i->seq < before)
         page.push_back(&i->body);
     bool more = page.size() > limit;
@@ -355,8 +320,7 @@ void conference_room_state::load_history(conference_member& from, std::uint64_t 
   }
   // One more than asked tells whether older messages remain.
   self
-    ->request(cfg.persistence, persistence_timeout, persistence::page_atom::value, storage_key(room_id), before,
-              limit + 1)
+    ->request(life.persistence(), persistence_timeout, persistence::page_atom::value, life.key(), before, limit + 1)
     .then(
       [this, link, limit](std::vector<persistence::stored_message>& msgs) {
         bool more = msgs.size() > limit;
@@ -385,13 +349,7 @@ void conference_room_state::fail(const conference_member& m, conference_error co
 }
 
 void conference_room_state::broadcast(const wire_frame_ptr& frame, const conference_member* except) {
-  out.emit(links, frame, except ? except->link.get() : nullptr);
-}
-
-link_list& conference_room_state::mutable_links() {
-  if (links.use_count() > 1) // a queued broadcast still reads the old list
-    links = std::make_shared<link_list>(*links);
-  return *links;
+  out.emit(links.all(), frame, except ? except->link.get() : nullptr);
 }
 
 std::string conference_room_state::new_peer_id() {
@@ -406,7 +364,7 @@ std::string conference_room_state::new_peer_id() {
 }
 
 std::string conference_room_state::describe() const {
-  std::string out_json = "{\"kind\":\"conference_room\",\"roomId\":";
+  std::string out_json = "{\"kind\":\"conference\",\"id\":";
   append_json_string(out_json, room_id);
   out_json += ",\"hostId\":";
   append_json_string(out_json, durable.host_id);
@@ -442,8 +400,10 @@ std::string conference_room_state::describe() const {
     out_json += m->screen_sharing ? "true" : "false";
     out_json += ",\"backlog\":" + std::to_string(m->link->backlog()) + "}";
   }
-  out_json += "],\"historySize\":" + std::to_string(history.size());
+  out_json += "],\"memberCount\":" + std::to_string(members.size());
+  out_json += ",\"historySize\":" + std::to_string(history.size());
   out_json += ",\"lastSeq\":" + std::to_string(durable.last_seq);
+  out_json += ",\"lastSnapshotMs\":" + std::to_string(life.last_snapshot_ms());
   out_json += ",\"pendingWrites\":" + std::to_string(out.pending_writes());
   out_json += ",\"queuedFrames\":" + std::to_string(out.queued_frames()) + "}";
   return out_json;
@@ -451,67 +411,27 @@ std::string conference_room_state::describe() const {
 
 // -- durability -----------------------------------------------------------------
 
-void conference_room_state::persist_now() {
-  if (!cfg.persistence)
-    return;
-  auto id = out.begin_write();
-  request_snapshot(*this, write_timeout)
-    .then([this, id](persistence::committed_atom) { out.commit(id); },
-          [this, id](caf::error& err) {
-            // The change is live in memory; clients learn of it even though
-            // the disk refused it, rather than the room stalling.
-            spdlog::error("room {}: snapshot not stored: {}", room_id, self->system().render(err));
-            out.commit(id);
-          });
-}
-
-void conference_room_state::persist_later() {
-  if (!cfg.persistence || snapshot_scheduled)
-    return;
-  snapshot_scheduled = true;
-  self->delayed_send(self, cfg.snapshot_debounce, persist_atom::value);
-}
-
-void conference_room_state::on_loaded(const std::string& kind, std::int32_t version, const std::string& state,
-                                      std::vector<chat_entry> loaded, std::uint64_t last_seq, bool found) {
-  if (found) {
-    auto snap = kind == snapshot_kind ? decode_snapshot(version, state) : std::nullopt;
+void conference_room_state::on_loaded(persistence::room_record& rec) {
+  if (rec.found) {
+    auto snap = rec.kind == snapshot_kind ? decode_snapshot(rec.version, rec.state) : std::nullopt;
     if (snap) {
       durable = std::move(*snap);
     } else {
       spdlog::error("room {}: snapshot (kind '{}', version {}) cannot be decoded; quarantined, room starts empty",
-                    room_id, kind, version);
-      self->request(cfg.persistence, persistence_timeout, persistence::quarantine_atom::value, storage_key(room_id),
-                    std::string{"undecodable conference snapshot"})
-        .then([](persistence::committed_atom) {},
-              [this](caf::error& err) {
-                spdlog::error("room {}: quarantine failed: {}", room_id, self->system().render(err));
-              });
+                    room_id, rec.kind, rec.version);
+      life.quarantine("undecodable conference snapshot");
     }
   }
   durable.raised_hands.clear(); // nobody is present after a restart
   if (!durable.host_id.empty())
     reserve_host(); // the stored host gets its role back if it returns in time
-  durable.last_seq = std::max(durable.last_seq, last_seq);
-  history.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
+  history.restore(rec.history, std::max(durable.last_seq, rec.last_seq));
+  durable.last_seq = history.last_seq();
 }
 
 void conference_room_state::reserve_host() {
   host_reserved = true;
   self->delayed_send(self, cfg.host_grace, grace_atom::value, ++host_grace_generation);
-}
-
-void conference_room_state::arm_refresh() {
-  if (!cfg.persistence || refresh_armed)
-    return;
-  refresh_armed = true;
-  self->delayed_send(self, cfg.refresh_interval, refresh_atom::value);
-}
-
-void conference_room_state::maybe_idle() {
-  if (!members.empty())
-    return;
-  self->delayed_send(self, cfg.idle_timeout, idle_atom::value, ++idle_generation);
 }
 
 // -- behavior ---------------------------------------------------------------------
@@ -523,41 +443,19 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
   st.room_id = std::move(room_id);
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) { self->state.leave(dm.source); });
-  if (st.cfg.persistence) {
-    // Nothing is handled before the room knows its stored state.
-    self
-      ->request(st.cfg.persistence, persistence_timeout, persistence::load_atom::value, storage_key(st.room_id),
-                static_cast<std::uint32_t>(st.cfg.history_limit))
-      .await(
-        [self](persistence::room_record& rec) {
-          std::vector<chat_entry> loaded;
-          for (auto& m : rec.history)
-            loaded.push_back({m.seq, std::move(m.body)});
-          self->state.on_loaded(rec.kind, rec.version, rec.state, std::move(loaded), rec.last_seq, rec.found);
-        },
-        [self](caf::error& err) {
-          // Starting empty would let stored state go backwards: refuse instead.
-          spdlog::error("room {}: cannot load stored state: {}", self->state.room_id, self->system().render(err));
-          self->quit(err);
-        });
-  }
-  st.maybe_idle();
+  st.history.set_limit(st.cfg.history_limit);
+  st.life.init(self, std::string{snapshot_kind}, st.room_id, st.cfg.life, st.out, [self] {
+    return std::make_pair(conference_snapshot::current_version, encode_snapshot(self->state.durable));
+  });
+  // Nothing is handled before the room knows its stored state.
+  st.life.load(static_cast<std::uint32_t>(st.cfg.history_limit),
+               [self](persistence::room_record& rec) { self->state.on_loaded(rec); });
+  st.life.maybe_idle(true);
   return {
     [self](enter_atom, join_request& req) -> join_reply { return self->state.join(req); },
     [self](const conference_command& cmd) { self->state.handle(cmd); },
     [self](leave_atom) { self->state.leave(caf::actor_cast<caf::actor_addr>(self->current_sender())); },
-    [self](persist_atom) {
-      auto& st = self->state;
-      st.snapshot_scheduled = false;
-      if (!st.cfg.persistence)
-        return;
-      // Not a barrier: hands and screen share were shown already.
-      request_snapshot(st, persistence_timeout)
-        .then([](persistence::committed_atom) {},
-              [self](caf::error& err) {
-                spdlog::error("room {}: snapshot not stored: {}", self->state.room_id, self->system().render(err));
-              });
-    },
+    [self](persist_atom) { self->state.life.on_persist(); },
     [self](grace_atom, std::uint64_t generation) {
       auto& st = self->state;
       if (generation != st.host_grace_generation || !st.host_reserved)
@@ -566,58 +464,22 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
       if (!st.members.empty() && !st.members.count(st.durable.host_id))
         st.hand_over_host(); // the host did not come back: the longest present takes over
     },
-    [self](refresh_atom) {
-      auto& st = self->state;
-      st.refresh_armed = false;
-      if (st.members.empty())
-        return; // passivation writes the final snapshot
-      st.persist_later();
-      st.arm_refresh();
-    },
-    [self](idle_atom, std::uint64_t generation) {
-      auto& st = self->state;
-      if (generation != st.idle_generation || !st.members.empty())
-        return;
-      // Passivate: state on disk first, then leave the registry, then stop.
-      // `await` holds back joins meanwhile; they fail and their connections
-      // ask the registry again, which starts a fresh actor from disk.
-      auto stop = [self] {
-        auto reg = caf::actor_cast<caf::actor>(self->state.cfg.registry);
-        if (!reg)
-          return self->quit();
-        self->request(reg, std::chrono::seconds(5), passivate_atom::value, self->state.room_id)
-          .await([self](bool) { self->quit(); }, [self](caf::error&) { self->quit(); });
-      };
-      if (!st.cfg.persistence)
-        return stop();
-      request_snapshot(st, persistence_timeout)
-        .await([stop](persistence::committed_atom) { stop(); },
-               [self](caf::error& err) {
-                 spdlog::error("room {}: final snapshot failed, staying up: {}", self->state.room_id,
-                               self->system().render(err));
-                 self->state.maybe_idle(); // try again later
-               });
-    },
+    [self](refresh_atom) { self->state.life.on_refresh(!self->state.members.empty()); },
+    [self](idle_atom, std::uint64_t generation) { self->state.life.on_idle(generation, self->state.members.empty()); },
     [self](shutdown_atom) -> caf::result<stopped_atom> {
       auto& st = self->state;
       st.stopping = true;
-      for (auto& l : *st.links)
+      for (auto& l : *st.links.all())
         st.out.close_one(l, 1001, "server shutting down");
-      if (!st.cfg.persistence) {
-        self->quit();
-        return stopped_atom::value;
-      }
-      auto rp = self->make_response_promise<stopped_atom>();
-      request_snapshot(st, persistence_timeout)
-        .then([self, rp](persistence::committed_atom) mutable {
-                rp.deliver(stopped_atom::value);
-                self->quit();
-              },
-              [self, rp](caf::error& err) mutable {
-                rp.deliver(err);
-                self->quit();
-              });
-      return rp;
+      return st.life.shutdown();
+    },
+    [self](close_atom, std::uint16_t code, const std::string& reason) {
+      // Closed by an operator: everyone is told, the state stays stored.
+      auto& st = self->state;
+      st.stopping = true;
+      for (auto& l : *st.links.all())
+        st.out.close_one(l, code, reason);
+      st.life.passivate();
     },
     [self](describe_atom) { return self->state.describe(); },
   };

@@ -15,7 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/bounded_history.hpp"
 #include "actors/conference_snapshot.hpp"
+#include "actors/durable_lifecycle.hpp"
+#include "actors/member_links.hpp"
 #include "actors/message_types.hpp"
 #include "actors/outbox.hpp"
 
@@ -24,17 +27,14 @@ namespace roomcast {
 struct conference_room_config {
   std::size_t capacity = 100;
   std::size_t history_limit = 100;
-  std::chrono::milliseconds idle_timeout{300000};
-  std::chrono::milliseconds snapshot_debounce{200};
   /// How long the host role waits for its holder after a restart, or after
   /// the host left the room empty, before another participant may take it.
   std::chrono::milliseconds host_grace{std::chrono::seconds(30)};
-  /// A live room rewrites its snapshot at least this often, so the retention
-  /// sweep (which goes by snapshot age) never takes a room in use.
-  std::chrono::milliseconds refresh_interval{std::chrono::hours(24)};
   std::string token_secret;
-  caf::actor persistence; ///< invalid: the room lives in memory only
-  caf::actor_addr registry; ///< asked before the room passivates (weak: no cycle)
+  /// Names and chat are HTML-escaped on output (the contract: "sanitize");
+  /// false delivers them raw, for clients that render text as text.
+  bool escape_html = true;
+  lifecycle_config life; ///< storage, registry, idle and snapshot timing
 };
 
 struct conference_member {
@@ -48,11 +48,6 @@ struct conference_member {
   bool screen_sharing = false;
 };
 
-struct chat_entry {
-  std::uint64_t seq;
-  std::string body; ///< the chat-message data object, rendered once
-};
-
 struct conference_room_state {
   static inline const char* name = "conference_room";
 
@@ -62,17 +57,13 @@ struct conference_room_state {
 
   std::unordered_map<std::string, conference_member> members;
   std::unordered_map<caf::actor_addr, std::string> by_conn;
-  /// Every member's link, for broadcasts; copied on write while a held
-  /// broadcast still shares it.
-  std::shared_ptr<link_list> links = std::make_shared<link_list>();
-  conference_snapshot durable;        ///< host, co-hosts, lock, chat flag, hands, bans
-  std::deque<chat_entry> history;
+  member_links links;          ///< every member's link, for broadcasts
+  conference_snapshot durable; ///< host, co-hosts, lock, chat flag, hands, bans
+  bounded_history history;     ///< chat-message data objects, rendered once
+  durable_lifecycle life;
   std::uint64_t join_counter = 0;
-  std::uint64_t idle_generation = 0;
-  bool snapshot_scheduled = false;
   bool host_reserved = false; ///< the absent host's role is held for it
   std::uint64_t host_grace_generation = 0;
-  bool refresh_armed = false;
   bool stopping = false; ///< shutting down: state is frozen as it was at SIGTERM
   outbox out;
   std::mt19937_64 rng{std::random_device{}()};
@@ -101,20 +92,12 @@ struct conference_room_state {
             conference_op op = conference_op::join);
   void broadcast(const wire_frame_ptr& frame, const conference_member* except = nullptr);
   void remove_member(const std::string& peer_id);
-  link_list& mutable_links();
   void hand_over_host();
   std::string new_peer_id();
   std::string describe() const;
 
   // -- durability -------------------------------------------------------------
-  /// Writes the snapshot now; frames emitted afterwards wait for the commit.
-  void persist_now();
-  /// Coalesces non-critical changes (hands, screen share) for a debounce period.
-  void persist_later();
-  void on_loaded(const std::string& kind, std::int32_t version, const std::string& state,
-                 std::vector<chat_entry> history, std::uint64_t last_seq, bool found);
-  void maybe_idle();
-  void arm_refresh();
+  void on_loaded(persistence::room_record& rec);
   void reserve_host();
 };
 

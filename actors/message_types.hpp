@@ -4,13 +4,15 @@
 
 #include <caf/atom.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
 
-#include "actors/client_link.hpp"
-#include "gateway/conference_codec.hpp"
+#include "wire/client_link.hpp"
+#include "dialects/conference_codec.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -31,6 +33,27 @@ using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using find_atom = caf::atom_constant<caf::atom("find")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+
+/// Why the registry could not answer with a room.
+enum class registry_error : std::uint8_t {
+  none,
+  no_such_kind,  ///< no dialect registered this kind
+  no_such_room,  ///< neither live nor stored (find only)
+  shutting_down, ///< the node is draining: no room starts now
+};
+
+std::string to_string(registry_error x);
+caf::error make_error(registry_error x);
+template <class... Ts>
+caf::error make_error(registry_error x, Ts&&... context) {
+  return caf::error{static_cast<std::uint8_t>(x), caf::atom("registry"),
+                    caf::make_message(std::forward<Ts>(context)...)};
+}
+/// True when `err` is `x` from the registry.
+bool is(const caf::error& err, registry_error x);
 
 /// A connection asks a room to admit it. The link is the room's fast path to
 /// the client's socket (local only); identity claims are checked by the room.

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/client_link.hpp"
+#include "wire/client_link.hpp"
 
 namespace roomcast {
 

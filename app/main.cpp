@@ -17,6 +17,7 @@
 #include "actors/message_types.hpp"
 #include "actors/registry.hpp"
 #include "config/settings.hpp"
+#include "endpoints/conference_endpoint.hpp"
 #include "gateway/server.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "persistence/persistence_messages.hpp"
@@ -87,21 +88,24 @@ int main(int argc, char** argv) {
   caf::actor_system sys{sys_cfg};
 
   auto persistence = roomcast::persistence::spawn_persistence(sys, std::move(store));
-  roomcast::conference_room_config room_cfg;
-  room_cfg.capacity = cfg.room_capacity;
-  room_cfg.history_limit = cfg.chat_history;
-  room_cfg.idle_timeout = cfg.room_idle;
-  room_cfg.host_grace = cfg.host_grace;
-  room_cfg.snapshot_debounce = cfg.snapshot_debounce;
-  room_cfg.token_secret = *secret;
-  room_cfg.persistence = persistence;
-  auto retention = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.room_retention);
-  room_cfg.refresh_interval = retention / 4;
-  auto registry = sys.spawn(roomcast::registry, room_cfg, retention, std::chrono::milliseconds(std::chrono::hours(1)));
+
+  // Every dialect brings its kinds of room and its routes; nothing else
+  // here knows one.
+  roomcast::dialect_env env{sys, cfg, persistence, *secret};
+  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env)};
+  std::vector<roomcast::room_kind> kinds;
+  for (auto& d : dialects)
+    kinds.insert(kinds.end(), d.kinds.begin(), d.kinds.end());
+  auto registry = sys.spawn(roomcast::registry, std::move(kinds), persistence,
+                            std::chrono::milliseconds(std::chrono::hours(1)));
+  auto routes = std::make_shared<roomcast::router>();
+  routes->allow_origins(cfg.cors_origins);
+  for (auto& d : dialects)
+    d.mount(*routes, registry);
 
   int rc = 0;
   {
-    roomcast::server srv{sys, registry, cfg};
+    roomcast::server srv{cfg, routes};
     if (auto err = srv.start(); !err.empty()) {
       spdlog::critical("{}", err);
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);

@@ -79,6 +79,35 @@ setter text(std::string settings::*field) {
   };
 }
 
+setter boolean(bool settings::*field) {
+  return [=](settings& s, const std::string& v) -> std::string {
+    if (v != "true" && v != "false")
+      return "'" + v + "' must be true or false";
+    s.*field = v == "true";
+    return {};
+  };
+}
+
+/// A comma-separated list; blanks around items are dropped.
+setter list(std::vector<std::string> settings::*field) {
+  return [=](settings& s, const std::string& v) -> std::string {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto end = v.find(',', start);
+      if (end == std::string::npos)
+        end = v.size();
+      auto item = v.substr(start, end - start);
+      auto b = item.find_first_not_of(' ');
+      if (b != std::string::npos)
+        items.push_back(item.substr(b, item.find_last_not_of(' ') - b + 1));
+      start = end + 1;
+    }
+    s.*field = std::move(items);
+    return {};
+  };
+}
+
 const std::map<std::string, setter>& keys() {
   static const std::map<std::string, setter> table{
     {"server.listen", parse_listen},
@@ -96,6 +125,8 @@ const std::map<std::string, setter>& keys() {
     {"server.max_inflight_commands", number<std::size_t>(&settings::max_inflight_commands, 1, 1u << 20)},
     {"server.heartbeat_interval_ms", milliseconds(&settings::heartbeat_interval)},
     {"server.heartbeat_timeout_ms", milliseconds(&settings::heartbeat_timeout)},
+    {"server.request_timeout_ms", milliseconds(&settings::request_timeout)},
+    {"server.cors_origins", list(&settings::cors_origins)},
     {"server.rate_limit_per_second", real(&settings::rate_limit_per_second)},
     {"server.rate_limit_burst", real(&settings::rate_limit_burst)},
     {"server.env",
@@ -138,6 +169,7 @@ const std::map<std::string, setter>& keys() {
        s.require_token = v == "true";
        return {};
      }},
+    {"conference.escape_html", boolean(&settings::conference_escape_html)},
     {"conference.room_capacity", number<std::size_t>(&settings::room_capacity, 1, 1'000'000)},
     {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
     {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
@@ -224,6 +256,8 @@ std::string apply_environment(settings& s, char** envp) {
     {"JWT_SECRET", "auth.jwt_secret"},
     {"NODE_ENV", "server.env"},
     {"WS_HEARTBEAT_INTERVAL", "server.heartbeat_interval_ms"},
+    {"CLIENT_URL", "server.cors_origins"},
+    {"FRONTEND_URL", "server.cors_origins"},
   };
   std::map<std::string, std::string> found;
   for (auto e = envp; e && *e; ++e) {

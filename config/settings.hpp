@@ -21,6 +21,10 @@ struct settings {
   std::size_t max_inflight_commands = 64;
   std::chrono::milliseconds heartbeat_interval{25000};
   std::chrono::milliseconds heartbeat_timeout{60000};
+  /// A client must send its whole HTTP request (or upgrade) within this.
+  std::chrono::milliseconds request_timeout{30000};
+  /// Origins allowed to call REST routes from a browser ("*": any).
+  std::vector<std::string> cors_origins{"*"};
   double rate_limit_per_second = 50.0;
   double rate_limit_burst = 100.0;
   std::string env = "development";
@@ -37,6 +41,7 @@ struct settings {
   bool require_token = false; ///< refuse joins without a valid JWT
 
   // [conference]
+  bool conference_escape_html = true; ///< false: names and chat are delivered raw
   std::size_t room_capacity = 100;
   std::size_t chat_history = 100;
   std::size_t max_message_chars = 2000;
@@ -44,6 +49,8 @@ struct settings {
   std::chrono::seconds host_grace{30};
 
   std::string db_path() const;
+
+  friend bool operator==(const settings&, const settings&) = default;
 };
 
 /// Result of loading: settings, or an error text for the user (exit 2), or a

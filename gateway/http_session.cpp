@@ -1,16 +1,18 @@
 #include "gateway/http_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 #include "gateway/handshake.hpp"
+#include "gateway/router.hpp"
 #include "gateway/websocket_session.hpp"
 
 namespace asio = boost::asio;
@@ -21,31 +23,26 @@ namespace roomcast {
 
 namespace {
 
-constexpr auto request_timeout = std::chrono::seconds(30);
 constexpr std::size_t header_limit = 8 * 1024;
-constexpr std::size_t body_limit = 64 * 1024;
 
-/// The `token` query parameter, if any.
-std::string token_param(std::string_view target) {
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url)
-    return {};
-  auto params = url->params();
-  auto it = params.find("token");
-  return it == params.end() ? std::string{} : std::string{(*it).value};
+http_method method_of(http::verb v) {
+  switch (v) {
+    case http::verb::get: return http_method::get;
+    case http::verb::head: return http_method::head;
+    case http::verb::post: return http_method::post;
+    case http::verb::put: return http_method::put;
+    case http::verb::patch: return http_method::patch;
+    case http::verb::delete_: return http_method::del;
+    case http::verb::options: return http_method::options;
+    default: return http_method::other;
+  }
 }
 
-/// "/room/{id}/websocket" (query string ignored) -> id; nullopt otherwise.
-std::optional<std::string> conference_room_of(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  constexpr std::string_view prefix = "/room/", suffix = "/websocket";
-  if (target.size() <= prefix.size() + suffix.size() || target.substr(0, prefix.size()) != prefix
-      || target.substr(target.size() - suffix.size()) != suffix)
-    return std::nullopt;
-  auto id = target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
-  if (id.find('/') != std::string_view::npos)
-    return std::nullopt;
-  return std::string{id};
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 } // namespace
@@ -58,65 +55,143 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
   http::response<http::string_body> response;
   std::string upgrade;
   asio::steady_timer timer;
+  std::string remote;
 
   impl(asio::ip::tcp::socket&& s, gateway_context& c)
-    : socket(std::move(s)), ctx(c), buffer(header_limit + body_limit), timer(socket.get_executor()) {}
+    : socket(std::move(s)), ctx(c), timer(socket.get_executor()) {
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec)
+      remote = ep.address().to_string();
+  }
 
-  void do_read() {
-    parser.emplace();
-    parser->header_limit(header_limit);
-    parser->body_limit(body_limit);
-    // Slow or silent clients don't get to hold a socket forever.
-    timer.expires_after(request_timeout);
+  /// Slow or silent clients don't get to hold a socket forever.
+  void arm_read_timeout() {
+    timer.expires_after(ctx.cfg.request_timeout);
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) {
         boost::system::error_code ignored;
         self->socket.close(ignored);
       }
     });
+  }
+
+  void do_read() {
+    parser.emplace();
+    parser->header_limit(header_limit);
+    arm_read_timeout();
+    http::async_read_header(socket, buffer, *parser,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  bool read_failed(beast::error_code ec) {
+    if (!ec)
+      return false;
+    timer.cancel();
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof)
+      shutdown();
+    else if (ec == http::error::header_limit || ec == http::error::body_limit)
+      reply(http_response::error(413, "request too large"), false);
+    else
+      reply(http_response::error(400, "malformed HTTP request"), false);
+    return true;
+  }
+
+  http_request to_request() {
+    auto& req = parser->get();
+    http_request r;
+    r.method = method_of(req.method());
+    r.target = std::string{req.target()};
+    r.path = r.target.substr(0, r.target.find('?'));
+    for (auto& f : req)
+      r.headers.emplace_back(lower(f.name_string()), std::string{f.value()});
+    r.remote_address = remote;
+    return r;
+  }
+
+  void on_header(beast::error_code ec) {
+    if (read_failed(ec))
+      return;
+    auto& req = parser->get();
+    if (beast::websocket::is_upgrade(req)) {
+      timer.cancel();
+      return on_upgrade();
+    }
+    // The route decides how large a body it takes.
+    auto target = std::string_view{req.target().data(), req.target().size()};
+    auto m = ctx.routes->find(method_of(req.method()), target.substr(0, target.find('?')));
+    parser->body_limit(m.route ? m.route->body_limit : 64 * 1024);
     http::async_read(socket, buffer, *parser,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
+    if (read_failed(ec))
+      return;
     timer.cancel();
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof)
-      return shutdown();
-    if (ec) {
-      if (ec == http::error::header_limit || ec == http::error::body_limit)
-        return reply(http::status::payload_too_large, R"({"error":"request too large"})", false);
-      return reply(http::status::bad_request, R"({"error":"malformed HTTP request"})", false);
+    auto req = to_request();
+    req.body = std::move(parser->get().body());
+    bool keep_alive = parser->get().keep_alive();
+    bool head = req.method == http_method::head;
+    if (req.path == "/healthz" && (req.method == http_method::get || head))
+      return reply(ctx.draining ? http_response::json(503, R"({"status":"draining"})")
+                                : http_response::json(200, R"({"status":"ok"})"),
+                   keep_alive);
+    // Answers may come from an actor's thread: they are written on ours.
+    auto self = shared_from_this();
+    responder res{[self, keep_alive, head](http_response r) {
+      asio::post(self->socket.get_executor(), [self, keep_alive, head, r = std::move(r)]() mutable {
+        self->timer.cancel();
+        if (head)
+          r.body.clear();
+        self->reply(std::move(r), keep_alive);
+      });
+    }};
+    auto* route = ctx.routes->dispatch(req, res);
+    if (route && !res.answered()) {
+      timer.expires_after(route->timeout);
+      timer.async_wait([res](const boost::system::error_code& ec) {
+        if (!ec)
+          res.error(503, "the request timed out; try again");
+      });
     }
-    auto& req = parser->get();
-    auto target = std::string_view{req.target().data(), req.target().size()};
-    auto path = target.substr(0, target.find('?'));
-    if (beast::websocket::is_upgrade(req)) {
-      auto room = conference_room_of(target);
-      if (!room)
-        return reply(http::status::not_found, R"({"error":"no WebSocket endpoint here"})", false);
-      if (ctx.draining)
-        return reply(http::status::service_unavailable, R"({"error":"shutting down"})", false);
-      auto key = req[http::field::sec_websocket_key];
-      if (req[http::field::sec_websocket_version] != "13" || !valid_websocket_key({key.data(), key.size()}))
-        return reply(http::status::bad_request, R"({"error":"bad WebSocket handshake"})", false);
-      return accept(std::move(*room), token_param(target), upgrade_response({key.data(), key.size()}));
-    }
-    if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head))
-      return reply(ctx.draining ? http::status::service_unavailable : http::status::ok,
-                   ctx.draining ? R"({"status":"draining"})" : R"({"status":"ok"})", req.keep_alive());
-    if (conference_room_of(target))
-      return reply(http::status::upgrade_required, R"({"error":"WebSocket upgrade required"})", req.keep_alive());
-    reply(http::status::not_found, R"({"error":"not found"})", req.keep_alive());
   }
 
-  void reply(http::status status, std::string body, bool keep_alive) {
+  void on_upgrade() {
+    auto& req = parser->get();
+    auto r = to_request();
+    auto* route = ctx.routes->find_upgrade(r.path, r.params);
+    if (!route)
+      return reply(http_response::error(404, "no WebSocket endpoint here"), false);
+    if (ctx.draining)
+      return reply(http_response::error(503, "shutting down"), false);
+    if (req[http::field::sec_websocket_version] != "13") {
+      // RFC 6455 4.2.2: tell the client which version we speak.
+      auto refusal = http_response::error(426, "unsupported WebSocket version");
+      refusal.headers.emplace_back("Sec-WebSocket-Version", "13");
+      return reply(std::move(refusal), false);
+    }
+    auto key = req[http::field::sec_websocket_key];
+    if (!valid_websocket_key({key.data(), key.size()}))
+      return reply(http_response::error(400, "bad WebSocket handshake"), false);
+    auto admission = route->endpoint->accept(r);
+    if (auto* refusal = std::get_if<http_response>(&admission))
+      return reply(std::move(*refusal), false);
+    accept(std::move(std::get<std::unique_ptr<ws_connection>>(admission)),
+           upgrade_response({key.data(), key.size()}));
+  }
+
+  void reply(http_response r, bool keep_alive) {
     response = {};
-    response.result(status);
+    response.result(static_cast<http::status>(r.status));
     response.version(11);
     response.set(http::field::server, "roomcast");
-    response.set(http::field::content_type, "application/json");
+    if (!r.content_type.empty())
+      response.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers)
+      response.set(k, v);
     response.keep_alive(keep_alive);
-    response.body() = std::move(body);
+    response.body() = std::move(r.body);
     response.prepare_payload();
     http::async_write(socket, response, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive)
@@ -125,18 +200,18 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     });
   }
 
-  void accept(std::string room_id, std::string token, std::string response_text) {
+  void accept(std::unique_ptr<ws_connection> conn, std::string response_text) {
     upgrade = std::move(response_text);
     asio::async_write(socket, asio::buffer(upgrade),
-                      [self = shared_from_this(), room_id = std::move(room_id), token = std::move(token)](
-                        const boost::system::error_code& ec, std::size_t) mutable {
+                      [self = shared_from_this(), conn = std::move(conn)](const boost::system::error_code& ec,
+                                                                          std::size_t) mutable {
                         if (ec)
                           return;
                         // Bytes the client sent right behind its request belong to the WebSocket.
                         std::string leftover{static_cast<const char*>(self->buffer.data().data()),
                                              self->buffer.size()};
                         auto ws = std::make_shared<websocket_session>(std::move(self->socket), self->ctx,
-                                                                      std::move(room_id), std::move(token));
+                                                                      std::move(conn));
                         ws->start(std::move(leftover));
                       });
   }

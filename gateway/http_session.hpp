@@ -1,6 +1,6 @@
 #pragma once
-// Plain HTTP on a fresh connection: /healthz, and the upgrade to a
-// WebSocket session for /room/{roomId}/websocket.
+// Plain HTTP on a fresh connection: /healthz, the route table's handlers,
+// and the upgrade to a WebSocket session for the table's upgrade routes.
 
 #include <boost/asio/ip/tcp.hpp>
 

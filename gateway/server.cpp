@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gateway/listener.hpp"
-#include "gateway/websocket_session.hpp"
+#include "gateway/transport_session.hpp"
 
 namespace asio = boost::asio;
 
@@ -31,15 +31,15 @@ struct server::impl {
   std::vector<std::thread> threads;
   asio::ip::tcp::endpoint bound;
 
-  impl(caf::actor_system& sys, caf::actor registry, const settings& cfg) : ctx(sys, std::move(registry), cfg) {
+  impl(const settings& cfg, std::shared_ptr<const router> routes) : ctx(cfg, std::move(routes)) {
     auto n = cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i)
       lanes.push_back(std::make_unique<lane>());
   }
 };
 
-server::server(caf::actor_system& sys, caf::actor registry, const settings& cfg)
-  : impl_(std::make_unique<impl>(sys, std::move(registry), cfg)) {}
+server::server(const settings& cfg, std::shared_ptr<const router> routes)
+  : impl_(std::make_unique<impl>(cfg, std::move(routes))) {}
 
 server::~server() {
   stop();
@@ -85,7 +85,7 @@ void server::wait_sessions_closed(std::chrono::milliseconds timeout) {
 }
 
 void server::close_sessions(std::uint16_t code, const std::string& reason) {
-  std::vector<std::weak_ptr<websocket_session>> all;
+  std::vector<std::weak_ptr<transport_session>> all;
   {
     std::lock_guard lk(impl_->ctx.sessions_mu);
     for (auto& [ptr, weak] : impl_->ctx.sessions)
@@ -97,7 +97,7 @@ void server::close_sessions(std::uint16_t code, const std::string& reason) {
 }
 
 void server::terminate_sessions() {
-  std::vector<std::weak_ptr<websocket_session>> all;
+  std::vector<std::weak_ptr<transport_session>> all;
   {
     std::lock_guard lk(impl_->ctx.sessions_mu);
     for (auto& [ptr, weak] : impl_->ctx.sessions)

@@ -2,20 +2,20 @@
 // The gateway as main() sees it: I/O threads, the listener, and a way to
 // drain. Keeps Asio out of the composition root.
 
-#include <caf/actor.hpp>
-#include <caf/fwd.hpp>
-
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "config/settings.hpp"
+#include "gateway/router.hpp"
 
 namespace roomcast {
 
 class server {
 public:
-  server(caf::actor_system& sys, caf::actor registry, const settings& cfg);
+  /// `routes`: every dialect's HTTP and upgrade routes, registered before.
+  server(const settings& cfg, std::shared_ptr<const router> routes);
   ~server();
 
   /// Binds and starts the I/O threads. Returns an error text or empty;

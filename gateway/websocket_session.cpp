@@ -2,14 +2,10 @@
 
 #include <boost/asio/post.hpp>
 
-#include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 
-#include "actors/connection.hpp"
-#include "actors/message_types.hpp"
-#include "gateway/jwt_verifier.hpp"
 #include "gateway/write_batcher.hpp"
 
 namespace asio = boost::asio;
@@ -26,14 +22,11 @@ constexpr std::chrono::milliseconds overflow_close_timeout{10000};
 
 } // namespace
 
-websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id,
-                                     std::string url_token)
+websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn)
   : socket_(std::move(socket)),
     ctx_(ctx),
-    room_id_(std::move(room_id)),
-    url_token_(std::move(url_token)),
+    conn_(std::move(conn)),
     parser_(ctx.cfg.max_frame_bytes),
-    limiter_(ctx.cfg.rate_limit_per_second, ctx.cfg.rate_limit_burst),
     timer_(socket_.get_executor()),
     batcher_(write_batcher::of(socket_.get_executor())) {
   ++ctx_.open_sessions;
@@ -41,7 +34,7 @@ websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx,
 
 websocket_session::~websocket_session() {
   if (conn_)
-    caf::anon_send(conn_, disconnect_atom::value);
+    conn_->on_release();
   if (!closed_)
     --ctx_.open_sessions;
   std::lock_guard lk(ctx_.sessions_mu);
@@ -58,9 +51,9 @@ void websocket_session::start(std::string leftover) {
   socket_.set_option(tcp::no_delay(true), ec);
   {
     std::lock_guard lk(ctx_.sessions_mu);
-    ctx_.sessions.emplace(this, weak_from_this());
+    ctx_.sessions.emplace(this, std::weak_ptr<transport_session>{shared_from_this()});
   }
-  conn_ = spawn_connection(ctx_.sys, client_link_ptr{shared_from_this()}, room_id_, ctx_.registry);
+  conn_->start(client_link_ptr{shared_from_this()});
   last_read_ = last_ping_ = std::chrono::steady_clock::now();
   arm_timer();
   if (!leftover.empty())
@@ -123,10 +116,13 @@ void websocket_session::consume(char* data, std::size_t n) {
 
 void websocket_session::on_frame(const ws_event& e) {
   switch (e.kind) {
-    case ws_event_kind::text: return on_text(e.payload);
-    case ws_event_kind::binary: return send_error(conference_error::unsupported_data);
-    case ws_event_kind::ping:
-      return send_control(std::make_shared<const wire_frame>(ws_opcode::pong, e.payload));
+    case ws_event_kind::text:
+      ++ctx_.frames_in;
+      return dispatched(conn_ && conn_->on_text(e.payload, *this));
+    case ws_event_kind::binary:
+      ++ctx_.frames_in;
+      return dispatched(conn_ && conn_->on_binary(e.payload, *this));
+    case ws_event_kind::ping: return send_pong(e.payload);
     case ws_event_kind::pong: return; // any traffic counts as alive
     case ws_event_kind::close: {
       // Echo the code, as RFC 6455 asks, then wait for the peer to hang up.
@@ -137,72 +133,24 @@ void websocket_session::on_frame(const ws_event& e) {
       return start_closing(make_close_frame(code, {}), false, close_timeout);
     }
     case ws_event_kind::too_big:
-      return send_error(conference_error::message_too_large,
-                        "Messages are limited to " + std::to_string(ctx_.cfg.max_frame_bytes) + " bytes");
+      if (conn_)
+        conn_->on_too_big(ctx_.cfg.max_frame_bytes, *this);
+      return;
     case ws_event_kind::protocol:
       spdlog::info("websocket protocol error; closing with 1002");
       return start_closing(make_close_frame(1002, "protocol error"), true, close_timeout);
   }
 }
 
-void websocket_session::on_text(std::string_view text) {
-  ++ctx_.frames_in;
-  auto now = std::chrono::steady_clock::now();
-  if (!limiter_.allow(now)) {
-    // One error a second at most: the error must not become the flood.
-    if (now - last_limit_error_ >= std::chrono::seconds(1)) {
-      last_limit_error_ = now;
-      send_error(conference_error::rate_limited);
-    }
-    return;
-  }
-  auto result = decode_conference(text, ctx_.limits);
-  if (auto* err = std::get_if<decode_error>(&result))
-    return send_error(err->code, err->message, err->event);
-  auto& cmd = std::get<conference_command>(result);
-  if (!conn_)
-    return; // released (slow consumer): its commands go nowhere
-  if (cmd.op == conference_op::join && !authenticate(cmd))
-    return;
-  caf::anon_send(conn_, std::move(cmd));
-  if (++inflight_ >= ctx_.cfg.max_inflight_commands)
+void websocket_session::dispatched(bool handed_to_actor) {
+  if (handed_to_actor && ++inflight_ >= ctx_.cfg.max_inflight_commands)
     paused_ = true;
-}
-
-bool websocket_session::authenticate(conference_command& join) {
-  auto& token = join.auth_token.empty() ? url_token_ : join.auth_token;
-  if (ctx_.cfg.jwt_secret.empty()) {
-    join.auth_token.clear();
-    return true; // no auth configured: a token (perhaps another system's) is ignored
-  }
-  if (token.empty()) {
-    if (!ctx_.cfg.require_token)
-      return true; // the conference contract allows anonymous use
-    send_error(conference_error::unauthorized, "A token is required to join", "join");
-    return false;
-  }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  auto result = verify_jwt(token, ctx_.cfg.jwt_secret, now.count());
-  if (!result.identity) {
-    send_error(conference_error::unauthorized, "Token refused: " + result.error, "join");
-    return false;
-  }
-  // The verified name wins over whatever the payload claimed.
-  if (auto name = sanitize_username(result.identity->name, ctx_.limits))
-    join.username = std::move(*name);
-  join.role = result.identity->role;
-  join.auth_token.clear();
-  return true;
 }
 
 void websocket_session::command_done() {
   auto n = --inflight_;
   if (n <= ctx_.cfg.max_inflight_commands / 2 && paused_.exchange(false))
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_wait_read(); });
-}
-
-void websocket_session::send_error(conference_error code, std::string_view message, std::string_view event) {
-  send(render_error(code, message, event));
 }
 
 // -- writing ------------------------------------------------------------------
@@ -212,18 +160,45 @@ bool websocket_session::send(wire_frame_ptr frame) {
   if (closing_)
     return false;
   if (queued_bytes_ + frame->size() > ctx_.cfg.send_queue_bytes) {
+    auto queued = queued_bytes_;
     lk.unlock();
-    spdlog::warn("room {}: client too slow ({} bytes queued); closing with 1008", room_id_, queued_bytes_);
-    // It leaves its room now; its socket gets a while to read up to the 1008
-    // (the queue is dropped, only the write in flight stays).
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
-    start_closing(make_close_frame(1008, "send queue overflow"), true, overflow_close_timeout);
+    spdlog::warn("client too slow ({} bytes queued); closing with 1008", queued);
+    overflow();
     return false;
   }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   schedule_flush_locked();
   return true;
+}
+
+void websocket_session::overflow() {
+  // It leaves its rooms now; its socket gets a while to read up to the 1008
+  // (the queue is dropped, only the write in flight stays).
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
+  start_closing(make_close_frame(1008, "send queue overflow"), true, overflow_close_timeout);
+}
+
+void websocket_session::send_pong(std::string_view payload) {
+  auto pong = std::make_shared<const wire_frame>(ws_opcode::pong, payload);
+  std::unique_lock lk(mu_);
+  if (closing_)
+    return;
+  if (pong_at_ != no_pong) { // an older pong still waits: the newest replaces it
+    queued_bytes_ -= queue_[pong_at_]->size();
+    queued_bytes_ += pong->size();
+    queue_[pong_at_] = std::move(pong);
+    return;
+  }
+  if (queued_bytes_ + pong->size() > ctx_.cfg.send_queue_bytes) {
+    lk.unlock();
+    spdlog::warn("client pings but does not read; closing with 1008");
+    return overflow();
+  }
+  queued_bytes_ += pong->size();
+  pong_at_ = queue_.size();
+  queue_.push_back(std::move(pong));
+  schedule_flush_locked();
 }
 
 void websocket_session::send_control(wire_frame_ptr frame) {
@@ -250,6 +225,7 @@ void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queu
       for (auto& f : queue_)
         queued_bytes_ -= f->size();
       queue_.clear();
+      pong_at_ = no_pong;
     }
     close_frame_ = close_frame;
     queued_bytes_ += close_frame->size();
@@ -326,6 +302,7 @@ void websocket_session::do_write() {
 bool websocket_session::take_batch() {
   std::lock_guard lk(mu_);
   batch_.swap(queue_); // everything queued goes out in gathered writes
+  pong_at_ = no_pong;
   if (batch_.empty()) {
     flushing_ = false;
     return false;
@@ -402,7 +379,7 @@ void websocket_session::on_timer(const boost::system::error_code& ec) {
 void websocket_session::terminate(const char* why) {
   if (closed_.exchange(true))
     return;
-  spdlog::debug("room {}: connection closed: {}", room_id_, why);
+  spdlog::debug("connection closed: {}", why);
   --ctx_.open_sessions;
   boost::system::error_code ec;
   timer_.cancel();
@@ -411,6 +388,7 @@ void websocket_session::terminate(const char* why) {
     std::lock_guard lk(mu_);
     closing_ = true;
     queue_.clear();
+    pong_at_ = no_pong;
     queued_bytes_ = 0;
   }
   release_connection();
@@ -418,8 +396,8 @@ void websocket_session::terminate(const char* why) {
 
 void websocket_session::release_connection() {
   if (conn_) {
-    caf::anon_send(conn_, disconnect_atom::value);
-    conn_ = nullptr;
+    conn_->on_release();
+    conn_.reset();
   }
 }
 

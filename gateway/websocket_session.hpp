@@ -1,13 +1,12 @@
 #pragma once
 // One WebSocket client on a raw TCP socket (the handshake was done by
-// http_session). Frames in: parsed, rate limited, decoded, sent to the
-// connection actor. Frames out: a bounded queue of shared frames written
-// with gathered writes.
+// http_session): the transport only. Frames in: parsed and handed, as
+// complete messages, to the endpoint's connection. Frames out: a bounded
+// queue of shared frames written with gathered writes. Ping, pong and the
+// closing handshake are handled here; what messages mean is not.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <caf/actor.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -16,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/client_link.hpp"
-#include "actors/rate_limiter.hpp"
+#include "wire/client_link.hpp"
 #include "gateway/gateway_context.hpp"
 #include "gateway/ws_parser.hpp"
 
@@ -25,40 +23,40 @@ namespace roomcast {
 
 class write_batcher;
 
-class websocket_session final : public client_link, public std::enable_shared_from_this<websocket_session> {
+class websocket_session final : public client_link,
+                                public transport_session,
+                                public std::enable_shared_from_this<websocket_session> {
 public:
   using tcp = boost::asio::ip::tcp;
 
   /// `socket`'s executor must be an io_context run by one thread: every
   /// private member function below runs on that thread, unsynchronized.
-  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::string room_id, std::string url_token);
+  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn);
   ~websocket_session() override;
 
-  /// Spawns the connection actor and starts reading. `leftover`: bytes the
+  /// Starts the endpoint's connection and reading. `leftover`: bytes the
   /// HTTP parser read past the upgrade request.
   void start(std::string leftover);
 
-  // client_link: thread-safe
+  // client_link and transport_session: thread-safe unless said otherwise
   bool send(wire_frame_ptr frame) override;
   void close(std::uint16_t code, std::string reason) override;
   std::size_t backlog() const override;
   void command_done() override;
-
-  /// Closes the socket at once (server shutdown); thread-safe.
-  void shutdown();
-
+  /// Closes the socket at once (server shutdown).
+  void shutdown() override;
   /// Writes what is queued; on the session's thread (write_batcher).
-  void flush();
+  void flush() override;
 
 private:
   void do_wait_read();
   void on_readable(const boost::system::error_code& ec);
   void consume(char* data, std::size_t n);
   void on_frame(const ws_event& e);
-  void on_text(std::string_view text);
-  /// Applies token authentication to a join; false if it was refused.
-  bool authenticate(conference_command& join);
-  void send_error(conference_error code, std::string_view message = {}, std::string_view event = {});
+  void dispatched(bool handed_to_actor);
+  /// Queues a pong; one at most waits in the queue (RFC 6455 5.5.3 lets us
+  /// answer only the latest ping), and it counts against the queue bound.
+  void send_pong(std::string_view payload);
   void send_control(wire_frame_ptr frame);
   void schedule_flush_locked();
   void do_write();
@@ -70,20 +68,17 @@ private:
   void on_timer(const boost::system::error_code& ec);
   void start_closing(wire_frame_ptr close_frame, bool drop_queued, std::chrono::milliseconds deadline);
   void terminate(const char* why);
-  /// Tells the connection actor the client is gone (it leaves its room).
+  /// Tells the endpoint's connection the client is gone (it leaves its rooms).
   void release_connection();
+  void overflow();
 
   tcp::socket socket_;
   gateway_context& ctx_;
-  std::string room_id_;
-  std::string url_token_; ///< ?token= from the upgrade request
-  caf::actor conn_;
+  std::unique_ptr<ws_connection> conn_; ///< I/O thread; null once released
   ws_parser parser_;
   std::string pending_; ///< bytes of an incomplete frame; empty when idle
-  rate_limiter limiter_;
   std::chrono::steady_clock::time_point last_read_;
   std::chrono::steady_clock::time_point last_ping_;
-  std::chrono::steady_clock::time_point last_limit_error_{};
   boost::asio::steady_timer timer_;
   bool waiting_read_ = false;
   bool close_deadline_ = false; ///< the timer now bounds the closing handshake
@@ -94,6 +89,8 @@ private:
   bool flushing_ = false;        ///< registered with the batcher, or writing
   bool closing_ = false;         ///< a close frame is queued: nothing more
   wire_frame_ptr close_frame_;
+  std::size_t pong_at_ = no_pong; ///< index in queue_ of the pong waiting there
+  static constexpr std::size_t no_pong = static_cast<std::size_t>(-1);
 
   write_batcher& batcher_;
   std::vector<wire_frame_ptr> batch_; ///< I/O thread: frames being written

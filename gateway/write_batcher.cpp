@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "gateway/websocket_session.hpp"
+#include "gateway/transport_session.hpp"
 
 namespace roomcast {
 
@@ -11,7 +11,7 @@ boost::asio::execution_context::id write_batcher::id;
 write_batcher::write_batcher(boost::asio::execution_context& ctx)
   : boost::asio::execution_context::service(ctx), ioc_(static_cast<boost::asio::io_context&>(ctx)) {}
 
-void write_batcher::add(std::shared_ptr<websocket_session> s) {
+void write_batcher::add(std::shared_ptr<transport_session> s) {
   std::lock_guard lk(mu_);
   pending_.push_back(std::move(s));
   if (posted_)
@@ -33,7 +33,7 @@ void write_batcher::run() {
 
 void write_batcher::shutdown() {
   // Sessions still waiting go with their io_context (their sockets first).
-  std::vector<std::shared_ptr<websocket_session>> drop;
+  std::vector<std::shared_ptr<transport_session>> drop;
   {
     std::lock_guard lk(mu_);
     drop.swap(pending_);

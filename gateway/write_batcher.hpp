@@ -13,7 +13,7 @@
 
 namespace roomcast {
 
-class websocket_session;
+class transport_session;
 
 class write_batcher final : public boost::asio::execution_context::service {
 public:
@@ -29,8 +29,8 @@ public:
   }
 
   /// Thread-safe: `s` writes its queue on its thread soon. The caller adds a
-  /// session at most once until its write runs (websocket_session::flushing_).
-  void add(std::shared_ptr<websocket_session> s);
+  /// session at most once until its write runs (the session keeps a flag).
+  void add(std::shared_ptr<transport_session> s);
 
 private:
   void shutdown() override;
@@ -38,8 +38,8 @@ private:
 
   boost::asio::io_context& ioc_;
   std::mutex mu_;
-  std::vector<std::shared_ptr<websocket_session>> pending_;
-  std::vector<std::shared_ptr<websocket_session>> running_; ///< I/O thread only
+  std::vector<std::shared_ptr<transport_session>> pending_;
+  std::vector<std::shared_ptr<transport_session>> running_; ///< I/O thread only
   bool posted_ = false;
 };
 

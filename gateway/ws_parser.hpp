@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/wire_frame.hpp"
+#include "wire/wire_frame.hpp"
 
 namespace roomcast {
 

@@ -182,7 +182,7 @@ std::string persistence_state::describe() const {
                 commits == 0 ? 0.0
                              : static_cast<double>(committed_writes)
                                  / static_cast<double>(commits));
-  std::string out = "{\"actor\":\"persistence\"";
+  std::string out = "{\"kind\":\"persistence\",\"id\":\"persistence\"";
   out += ",\"path\":\"" + json_escape(store->path()) + "\"";
   out += ",\"synchronous\":\"";
   out += store->synchronous_full() ? "full" : "normal";
@@ -231,15 +231,27 @@ caf::behavior persistence_state::make_behavior() {
         return err;
       return await_commit();
     },
-    [this](expire_atom,
+    [this](expire_atom, const std::string& kind,
            std::int64_t older_than_ms) -> caf::result<std::uint64_t> {
       std::optional<std::uint64_t> rooms;
       if (auto err = apply_write([&] {
-            rooms = store->expire(older_than_ms);
+            rooms = store->expire(kind, older_than_ms);
             return rooms.has_value();
           }))
         return err;
       return await_commit(rooms);
+    },
+    [this](remove_atom, const std::string& room_key) -> caf::result<committed_atom> {
+      if (auto err = apply_write([&] { return store->remove(room_key); }))
+        return err;
+      return await_commit();
+    },
+    [this](keys_atom, const std::string& kind) -> caf::result<std::vector<std::string>> {
+      commit_batch();
+      auto keys = store->room_keys(kind);
+      if (!keys)
+        return store_error(store->last_error());
+      return std::move(*keys);
     },
     [this](flush_atom) -> caf::result<committed_atom> {
       if (!commit_batch())

@@ -421,17 +421,19 @@ bool sqlite_store::quarantine(const std::string& room_key,
   return exec("RELEASE quarantine");
 }
 
-std::optional<std::uint64_t> sqlite_store::expire(std::int64_t older_than_ms) {
+std::optional<std::uint64_t> sqlite_store::expire(const std::string& kind, std::int64_t older_than_ms) {
   if (!exec("SAVEPOINT expire"))
     return std::nullopt;
   auto messages = prepare("DELETE FROM messages WHERE room_key IN"
                           " (SELECT room_key FROM snapshots"
-                          "  WHERE updated_ms < ?1)");
-  auto snapshots = prepare("DELETE FROM snapshots WHERE updated_ms < ?1");
+                          "  WHERE updated_ms < ?1 AND kind = ?2)");
+  auto snapshots = prepare("DELETE FROM snapshots WHERE updated_ms < ?1 AND kind = ?2");
   std::optional<std::uint64_t> rooms;
   if (messages && snapshots) {
     sqlite3_bind_int64(messages.get(), 1, older_than_ms);
     sqlite3_bind_int64(snapshots.get(), 1, older_than_ms);
+    bind_text(messages.get(), 2, kind);
+    bind_text(snapshots.get(), 2, kind);
     if (sqlite3_step(messages.get()) == SQLITE_DONE
         && sqlite3_step(snapshots.get()) == SQLITE_DONE)
       rooms = static_cast<std::uint64_t>(sqlite3_changes64(db_));
@@ -450,6 +452,34 @@ std::optional<std::uint64_t> sqlite_store::expire(std::int64_t older_than_ms) {
   if (!exec("RELEASE expire"))
     return std::nullopt;
   return rooms;
+}
+
+bool sqlite_store::remove(const std::string& room_key) {
+  auto messages = prepare("DELETE FROM messages WHERE room_key = ?1");
+  auto snapshots = prepare("DELETE FROM snapshots WHERE room_key = ?1");
+  if (!messages || !snapshots)
+    return false;
+  bind_text(messages.get(), 1, room_key);
+  bind_text(snapshots.get(), 1, room_key);
+  if (sqlite3_step(messages.get()) != SQLITE_DONE || sqlite3_step(snapshots.get()) != SQLITE_DONE)
+    return fail("delete of room '" + room_key + "' failed");
+  return true;
+}
+
+std::optional<std::vector<std::string>> sqlite_store::room_keys(const std::string& kind) {
+  auto stmt = prepare("SELECT room_key FROM snapshots WHERE kind = ?1 ORDER BY room_key");
+  if (!stmt)
+    return std::nullopt;
+  bind_text(stmt.get(), 1, kind);
+  std::vector<std::string> keys;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW)
+    keys.push_back(column_text(stmt.get(), 0));
+  if (rc != SQLITE_DONE) {
+    fail("listing rooms failed");
+    return std::nullopt;
+  }
+  return keys;
 }
 
 // -- reads --------------------------------------------------------------------

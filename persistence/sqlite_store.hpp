@@ -80,10 +80,13 @@ public:
   /// Its messages are kept.
   bool quarantine(const std::string& room_key, const std::string& reason);
 
-  /// Deletes snapshots and messages of every room whose snapshot was last
-  /// updated before `older_than_ms` (epoch milliseconds). Returns the number
-  /// of rooms deleted.
-  std::optional<std::uint64_t> expire(std::int64_t older_than_ms);
+  /// Deletes snapshots and messages of every room of `kind` whose snapshot
+  /// was last updated before `older_than_ms` (epoch milliseconds). Returns
+  /// the number of rooms deleted.
+  std::optional<std::uint64_t> expire(const std::string& kind, std::int64_t older_than_ms);
+
+  /// Deletes the snapshot and the messages of one room (it was closed for good).
+  bool remove(const std::string& room_key);
 
   // -- reads -----------------------------------------------------------------
 
@@ -96,6 +99,9 @@ public:
   std::optional<std::vector<stored_message>>
   page(const std::string& room_key, std::uint64_t before_seq,
        std::uint32_t limit);
+
+  /// The keys of every stored room of `kind`.
+  std::optional<std::vector<std::string>> room_keys(const std::string& kind);
 
   /// A random 32-byte secret (64 hex chars) stored under `name`; created on
   /// first use and stable afterwards, also across processes.

@@ -18,7 +18,7 @@
 
 #include "actors/conference_room.hpp"
 #include "actors/rate_limiter.hpp"
-#include "gateway/conference_codec.hpp"
+#include "dialects/conference_codec.hpp"
 #include "gateway/ws_parser.hpp"
 
 using namespace roomcast;
@@ -56,7 +56,7 @@ BENCHMARK(BM_decode_offer_2k5);
 void BM_render_chat_message(benchmark::State& state) {
   for (auto _ : state) {
     auto body = render_chat_body("msg_42_deadbeef", "Ada Lovelace", "hello everyone, the slides are up",
-                                 1795321197495, "peer_abc123");
+                                 1795321197495, "peer_abc123", true);
     benchmark::DoNotOptimize(render_chat_message(body));
   }
   state.SetItemsProcessed(state.iterations());
@@ -73,7 +73,7 @@ void BM_render_peers(benchmark::State& state) {
     v.participants.push_back({id, "User " + std::to_string(i), i == 0, false, i % 7 == 0, false});
   }
   for (auto _ : state)
-    benchmark::DoNotOptimize(render_peers(v));
+    benchmark::DoNotOptimize(render_peers(v, true));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_render_peers)->Arg(10)->Arg(100);

@@ -42,10 +42,13 @@
   const isAdmin = () => S.peerId !== null && (S.hostId === S.peerId || S.coHostIds.has(S.peerId));
   const nameOf = (id) => (id === S.peerId ? S.name : S.participants.get(id)?.username || id);
 
-  /// Usernames and chat text arrive as written (the server only removes
-  /// control characters); they are always shown with textContent.
+  /// Usernames and chat text arrive HTML-escaped (the server's default,
+  /// conference.escape_html): safe even for a page that used innerHTML. This
+  /// page shows text with textContent, so it turns the five entities the
+  /// server writes back into characters first.
+  const entities = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'" };
   function decode(s) {
-    return String(s ?? '');
+    return String(s ?? '').replace(/&(amp|lt|gt|quot|#x27);/g, (e) => entities[e]);
   }
 
   // -- identity (sessionStorage): same peerId + resumeToken across reconnects and reloads

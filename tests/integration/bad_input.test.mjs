@@ -249,7 +249,8 @@ test('raw TCP garbage and malformed handshakes get HTTP errors; the node keeps w
       ['bad Sec-WebSocket-Key', upgradeRequest(`/room/${room}/websocket`, { key: 'short' }), 400],
       ['missing Sec-WebSocket-Key', `GET /room/${room}/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n`
         + 'Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n', 400],
-      ['wrong version', upgradeRequest(`/room/${room}/websocket`, { version: '8' }), 400],
+      // RFC 6455 4.2.2: 426 with the version we speak (checked below).
+      ['wrong version', upgradeRequest(`/room/${room}/websocket`, { version: '8' }), 426],
       ['upgrade elsewhere', upgradeRequest('/nowhere'), 404],
       ['header too large', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(10000)}\r\n\r\n`, 413],
     ];
@@ -258,6 +259,8 @@ test('raw TCP garbage and malformed handshakes get HTTP errors; the node keeps w
       raw.write(bytes);
       const res = await raw.readHttpHead();
       assert.equal(res.status, status, what);
+      if (status === 426)
+        assert.match(res.head, /\r\nSec-WebSocket-Version: 13\r\n/i, 'a 426 names the version we speak');
       await raw.waitEnd();
       await stillWorks(b, [a, b]);
     }

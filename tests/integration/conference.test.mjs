@@ -147,9 +147,24 @@ test('chat: 200 messages from one member reach every member in send order with u
   });
 });
 
-test('usernames and chat messages keep their text but lose control characters', async () => {
+test('usernames and chat messages lose control characters and are HTML-escaped by default', async () => {
   await withServer(base, async (server) => {
     const room = roomId('sanitize');
+    const a = await joined(server, room, 'Alice');
+    const b = await joined(server, room, '  <img src=x onerror="alert(1)">\u0007 ');
+    const cleanName = '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;';
+    assert.deepEqual(await a.next('peer-joined'), { peerId: b.peerId, username: cleanName });
+    b.send('chat-message', { message: "<b>Tom & Jerry's</b>\u0000\nline 2" });
+    const m = await a.next('chat-message');
+    assert.equal(m.message, '&lt;b&gt;Tom &amp; Jerry&#x27;s&lt;/b&gt;\nline 2');
+    assert.equal(m.username, cleanName);
+    await closeAll([a, b]);
+  });
+});
+
+test('with conference.escape_html = false names and chat keep their text, minus control characters', async () => {
+  await withServer({ ...base, settings: { ...(base.settings ?? {}), 'conference.escape_html': false } }, async (server) => {
+    const room = roomId('raw');
     const a = await joined(server, room, 'Alice');
     const b = await joined(server, room, '  <img src=x onerror="alert(1)">\u0007 ');
     const cleanName = '<img src=x onerror="alert(1)">';

@@ -108,7 +108,9 @@ test('a restart on the same data directory keeps lock, chat flag, co-hosts, bans
     const sent = ['first', 'second <b>', 'third'];
     for (const m of sent) {
       member.send('chat-message', { message: m });
-      await host.next('chat-message', { where: (d) => d.message === m });
+      // Delivered HTML-escaped (conference.escape_html), and stored so.
+      const shown = m.replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+      await host.next('chat-message', { where: (d) => d.message === shown });
     }
     host.send('chat-disabled');
     await member.next('chat-disabled');

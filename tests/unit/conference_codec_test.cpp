@@ -2,7 +2,7 @@
 
 #include <caf/test/unit_test.hpp>
 
-#include "gateway/conference_codec.hpp"
+#include "dialects/conference_codec.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "actors/wire_frame.hpp"
+#include "wire/wire_frame.hpp"
 
 using namespace roomcast;
 namespace json = boost::json;
@@ -420,7 +420,7 @@ CAF_TEST(chat-message keeps only the sanitized text) {
 CAF_TEST(chat messages keep markup as text and render as a valid JSON string) {
   auto cmd = accepted(msg("chat-message", "{\"message\":" + quoted("<img src=x onerror='alert(1)'> & \"hi\"") + "}"));
   CAF_CHECK_EQUAL(cmd.text, "<img src=x onerror='alert(1)'> & \"hi\"");
-  auto body = render_chat_body("m1", "u", cmd.text, 1, "p");
+  auto body = render_chat_body("m1", "u", cmd.text, 1, "p", false);
   auto parsed = boost::json::parse(body);
   CAF_CHECK_EQUAL(std::string{parsed.at("message").as_string()}, cmd.text);
 }
@@ -573,7 +573,7 @@ CAF_TEST(peers carries the whole room state) {
   v.raised_hands = {"p2"};
   v.co_host_ids = {"p2"};
   v.resume_token = "0123456789abcdef0123456789abcdef";
-  auto d = data_of(render_peers(v), "peers");
+  auto d = data_of(render_peers(v, false), "peers");
   CAF_CHECK_EQUAL(keys(d), (std::vector<std::string>{"yourId", "peers", "isHost", "hostId", "roomLocked", "chatEnabled",
                                                      "participants", "raisedHands", "coHostIds", "resumeToken"}));
   CAF_CHECK_EQUAL(str(d, "yourId"), "me");
@@ -613,7 +613,7 @@ CAF_TEST(peers for a lone host renders empty lists) {
   v.is_host = true;
   v.host_id = "solo";
   v.participants = {{"solo", "Solo", true, false, false, false}};
-  auto d = data_of(render_peers(v), "peers");
+  auto d = data_of(render_peers(v, false), "peers");
   CAF_CHECK(strings(d, "peers").empty());
   CAF_CHECK_EQUAL(flag(d, "isHost"), true);
   CAF_CHECK_EQUAL(flag(d, "roomLocked"), false);
@@ -625,7 +625,7 @@ CAF_TEST(peers for a lone host renders empty lists) {
 }
 
 CAF_TEST(chat bodies and chat-message frames carry the contract fields) {
-  auto body = render_chat_body("msg_7", "Ann \"A\"", "two\nlines \\ \x01", 1698500000123, "peer_a");
+  auto body = render_chat_body("msg_7", "Ann \"A\"", "two\nlines \\ \x01", 1698500000123, "peer_a", false);
   json::error_code ec;
   auto b = json::parse(body, ec);
   CAF_CHECK(!ec && b.is_object());
@@ -643,8 +643,8 @@ CAF_TEST(chat bodies and chat-message frames carry the contract fields) {
 }
 
 CAF_TEST(chat-history wraps the stored bodies in a messages array) {
-  auto m1 = render_chat_body("1", "A", "first", 1, "a");
-  auto m2 = render_chat_body("2", "B", "second", 2, "b");
+  auto m1 = render_chat_body("1", "A", "first", 1, "a", false);
+  auto m2 = render_chat_body("2", "B", "second", 2, "b", false);
   auto d = data_of(render_chat_history({&m1, &m2}), "chat-history");
   CAF_CHECK_EQUAL(keys(d), std::vector<std::string>{"messages"});
   json::array expected{json::parse(m1), json::parse(m2)};
@@ -674,35 +674,35 @@ CAF_TEST(decode errors render as error frames) {
 }
 
 CAF_TEST(relays carry the sender identity and the raw value) {
-  auto offer = data_of(render_relay(conference_op::offer, "alice", "bob", "Alice", "\"v=0\\r\\n\""), "offer");
+  auto offer = data_of(render_relay(conference_op::offer, "alice", "bob", "Alice", "\"v=0\\r\\n\"", false), "offer");
   CAF_CHECK_EQUAL(keys(offer), (std::vector<std::string>{"peerId", "targetPeerId", "username", "sdp"}));
   CAF_CHECK_EQUAL(str(offer, "peerId"), "alice");
   CAF_CHECK_EQUAL(str(offer, "targetPeerId"), "bob");
   CAF_CHECK_EQUAL(str(offer, "username"), "Alice");
   CAF_CHECK_EQUAL(str(offer, "sdp"), "v=0\r\n");
-  auto answer = data_of(render_relay(conference_op::answer, "bob", "alice", "", R"({"type":"answer"})"), "answer");
+  auto answer = data_of(render_relay(conference_op::answer, "bob", "alice", "", R"({"type":"answer"})", false), "answer");
   CAF_CHECK_EQUAL(keys(answer), (std::vector<std::string>{"peerId", "targetPeerId", "sdp"}));
   CAF_CHECK(answer.at("sdp") == json::parse(R"({"type":"answer"})"));
-  auto cand = data_of(render_relay(conference_op::candidate, "bob", "alice", "", R"({"candidate":"c"})"), "candidate");
+  auto cand = data_of(render_relay(conference_op::candidate, "bob", "alice", "", R"({"candidate":"c"})", false), "candidate");
   CAF_CHECK_EQUAL(keys(cand), (std::vector<std::string>{"peerId", "targetPeerId", "candidate"}));
   CAF_CHECK(cand.at("candidate") == json::parse(R"({"candidate":"c"})"));
 }
 
 CAF_TEST(a decoded relay renders back to the same value) {
   auto cmd = accepted(msg("answer", R"({"targetPeerId":"alice","sdp":{"type":"answer","sdp":"v=0\r\na=\"q\""}})"));
-  auto d = data_of(render_relay(cmd.op, "bob", cmd.target, "", cmd.text), "answer");
+  auto d = data_of(render_relay(cmd.op, "bob", cmd.target, "", cmd.text, false), "answer");
   CAF_CHECK(d.at("sdp") == json::parse(R"({"type":"answer","sdp":"v=0\r\na=\"q\""})"));
 }
 
 CAF_TEST(small event renderers carry the contract fields) {
-  auto joined = data_of(render_peer_joined("p2", "Jane <3"), "peer-joined");
+  auto joined = data_of(render_peer_joined("p2", "Jane <3", false), "peer-joined");
   CAF_CHECK_EQUAL(keys(joined), (std::vector<std::string>{"peerId", "username"}));
   CAF_CHECK_EQUAL(str(joined, "peerId"), "p2");
   CAF_CHECK_EQUAL(str(joined, "username"), "Jane <3");
   auto left = data_of(render_peer_left("p2"), "peer-left");
   CAF_CHECK_EQUAL(keys(left), std::vector<std::string>{"peerId"});
   CAF_CHECK_EQUAL(str(left, "peerId"), "p2");
-  auto hand = data_of(render_raise_hand("p3", "Zed"), "raise-hand");
+  auto hand = data_of(render_raise_hand("p3", "Zed", false), "raise-hand");
   CAF_CHECK_EQUAL(keys(hand), (std::vector<std::string>{"peerId", "username"}));
   CAF_CHECK_EQUAL(str(hand, "username"), "Zed");
   auto lower = data_of(render_peer_event("lower-hand", "p3"), "lower-hand");
@@ -837,3 +837,20 @@ CAF_TEST(a history page renders its messages and whether more remain) {
   CAF_CHECK_EQUAL(v.at("data").at("messages").as_array().size(), 2u);
   CAF_CHECK(v.at("data").at("hasMore").as_bool());
 }
+
+
+CAF_TEST(names and chat text are HTML-escaped when the room asks for it) {
+  auto body = render_chat_body("m1", "<b>Ann</b>", "x < y & 'z' \"q\"", 1, "p", true);
+  auto o = json::parse(body).as_object();
+  CAF_CHECK_EQUAL(str(o, "username"), "&lt;b&gt;Ann&lt;/b&gt;");
+  CAF_CHECK_EQUAL(str(o, "message"), "x &lt; y &amp; &#x27;z&#x27; &quot;q&quot;");
+  CAF_CHECK_EQUAL(str(o, "id"), "m1");
+  auto joined = data_of(render_peer_joined("p2", "Jane <3", true), "peer-joined");
+  CAF_CHECK_EQUAL(str(joined, "username"), "Jane &lt;3");
+  auto hand = data_of(render_raise_hand("p3", "A&B", true), "raise-hand");
+  CAF_CHECK_EQUAL(str(hand, "username"), "A&amp;B");
+  auto offer = data_of(render_relay(conference_op::offer, "a", "b", "<i>", "\"v=0\"", true), "offer");
+  CAF_CHECK_EQUAL(str(offer, "username"), "&lt;i&gt;");
+  CAF_CHECK_EQUAL(str(offer, "sdp"), "v=0"); // signaling payloads are not text: never escaped
+}
+

@@ -535,8 +535,10 @@ CAF_TEST(describe reports the room state as JSON) {
   sched.run();
   self->receive([&](std::string& s) { json = s; }, caf::after(std::chrono::seconds(0)) >> [] {});
   auto v = boost::json::parse(json).as_object();
-  CAF_CHECK_EQUAL(v.at("roomId").as_string(), "r1");
+  CAF_CHECK_EQUAL(v.at("kind").as_string(), "conference");
+  CAF_CHECK_EQUAL(v.at("id").as_string(), "r1");
   CAF_CHECK_EQUAL(v.at("members").as_array().size(), 1u);
+  CAF_CHECK_EQUAL(v.at("memberCount").as_int64(), 1);
   CAF_CHECK_EQUAL(v.at("hostId").as_string(), "alice");
 }
 
@@ -572,7 +574,7 @@ struct durable_fixture : fixture {
     anon_send_exit(room, caf::exit_reason::user_shutdown);
     sched.run();
     store = sys.spawn(held_writes);
-    cfg.persistence = store;
+    cfg.life.persistence = store;
     start_room();
   }
   /// Restarts the room over a stored record, as after a node restart.

@@ -13,7 +13,7 @@
 #include <string>
 #include <variant>
 
-#include "gateway/conference_codec.hpp"
+#include "dialects/conference_codec.hpp"
 #include "gateway/ws_parser.hpp"
 
 using namespace roomcast;
@@ -126,7 +126,7 @@ CAF_TEST(mutated messages decode to a command or to an error that renders as val
       ++commands;
       auto& cmd = std::get<conference_command>(result);
       // Whatever was accepted renders back into valid JSON too.
-      auto body = render_chat_body("m", cmd.username, cmd.text.size() < 4000 ? cmd.text : "", 1, "p");
+      auto body = render_chat_body("m", cmd.username, cmd.text.size() < 4000 ? cmd.text : "", 1, "p", false);
       boost::system::error_code ec;
       boost::json::parse(body, ec);
       CAF_REQUIRE(!ec);

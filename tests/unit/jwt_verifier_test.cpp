@@ -1,6 +1,6 @@
 #define CAF_SUITE jwt_verifier
 
-#include "gateway/jwt_verifier.hpp"
+#include "auth/jwt_verifier.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/wire_frame.hpp"
+#include "wire/wire_frame.hpp"
 
 using namespace roomcast;
 

@@ -5,6 +5,7 @@
 
 #include <caf/test/dsl.hpp>
 
+#include "conference_kind.hpp"
 #include "fake_link.hpp"
 
 using namespace roomcast;
@@ -17,7 +18,7 @@ struct fixture : test_coordinator_fixture<> {
   fixture() {
     conference_room_config cfg;
     cfg.token_secret = "s";
-    reg = sys.spawn(registry, cfg, std::chrono::milliseconds{0}, std::chrono::milliseconds{0});
+    reg = sys.spawn(registry, test::conference_kinds(cfg), caf::actor{}, std::chrono::milliseconds{0});
     sched.run();
   }
 
@@ -25,7 +26,7 @@ struct fixture : test_coordinator_fixture<> {
 
   caf::actor room(const std::string& id) {
     caf::actor result;
-    self->send(reg, room_atom::value, id);
+    self->send(reg, room_atom::value, std::string{"conference"}, id);
     sched.run();
     self->receive([&](caf::actor& a) { result = a; }, caf::after(std::chrono::seconds(0)) >> [] {});
     return result;
@@ -78,7 +79,55 @@ CAF_TEST(describe lists the live rooms) {
   self->send(reg, describe_atom::value);
   sched.run();
   self->receive([&](std::string& s) { json = s; }, caf::after(std::chrono::seconds(0)) >> [] {});
-  CAF_CHECK_EQUAL(json, R"({"kind":"registry","rooms":["alpha"]})");
+  CAF_CHECK_EQUAL(json, R"({"kind":"registry","id":"registry","roomsByKind":{"conference":1},"rooms":["conference:alpha"]})");
+}
+
+CAF_TEST(find answers a live room and never creates one) {
+  auto a = room("alpha");
+  caf::actor found;
+  self->send(reg, find_atom::value, std::string{"conference"}, std::string{"alpha"});
+  sched.run();
+  self->receive([&](caf::actor& r) { found = r; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(found == a);
+  caf::error err;
+  self->send(reg, find_atom::value, std::string{"conference"}, std::string{"nobody"});
+  sched.run();
+  self->receive([&](caf::actor&) {}, [&](caf::error& e) { err = e; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(is(err, registry_error::no_such_room));
+  CAF_CHECK_EQUAL(st().rooms.size(), 1u);
+}
+
+CAF_TEST(an unknown kind is an error and starts nothing) {
+  caf::error err;
+  self->send(reg, room_atom::value, std::string{"nope"}, std::string{"alpha"});
+  sched.run();
+  self->receive([&](caf::actor&) {}, [&](caf::error& e) { err = e; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(is(err, registry_error::no_such_kind));
+  CAF_CHECK(st().rooms.empty());
+}
+
+CAF_TEST(list names the live rooms of a kind) {
+  room("beta");
+  room("alpha");
+  std::vector<std::string> ids;
+  self->send(reg, list_atom::value, std::string{"conference"});
+  sched.run();
+  self->receive([&](std::vector<std::string>& v) { ids = v; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK_EQUAL(ids, (std::vector<std::string>{"alpha", "beta"}));
+  self->send(reg, list_atom::value, std::string{"signaling"});
+  sched.run();
+  ids = {"x"};
+  self->receive([&](std::vector<std::string>& v) { ids = v; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(ids.empty());
+}
+
+CAF_TEST(describe of one room goes through the registry with the one schema) {
+  room("alpha");
+  std::string json;
+  self->send(reg, describe_atom::value, std::string{"conference"}, std::string{"alpha"});
+  sched.run();
+  self->receive([&](std::string& s) { json = s; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK_EQUAL(json.rfind(R"({"kind":"conference","id":"alpha",)", 0), 0u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

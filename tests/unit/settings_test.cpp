@@ -62,6 +62,10 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.chat_history, b.chat_history);
   CAF_CHECK_EQUAL(a.max_message_chars, b.max_message_chars);
   CAF_CHECK_EQUAL(a.max_username_chars, b.max_username_chars);
+  CAF_CHECK_EQUAL(a.request_timeout.count(), b.request_timeout.count());
+  CAF_CHECK_EQUAL(a.conference_escape_html, b.conference_escape_html);
+  // Every field, including those added after this list was written.
+  CAF_CHECK(a == b);
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -198,6 +202,9 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.chat_history = 1;
   s.max_message_chars = 1;
   s.max_username_chars = 1;
+  s.request_timeout = std::chrono::milliseconds{1};
+  s.cors_origins = {"x"};
+  s.conference_escape_html = false;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }

@@ -303,7 +303,7 @@ CAF_TEST(expire deletes rooms last updated before the cutoff) {
   uut = spawn_persistence(sys, std::move(store));
   commit_snapshot("fresh", 1, "{}");
   commit_append("fresh", msg(1));
-  CAF_CHECK_EQUAL(ask<std::uint64_t>(expire_atom::value, std::int64_t{2000}),
+  CAF_CHECK_EQUAL(ask<std::uint64_t>(expire_atom::value, std::string{"chat"}, std::int64_t{2000}),
                   1u);
   auto stale = ask<room_record>(load_atom::value, std::string{"stale"},
                                 std::uint32_t{10});

@@ -288,15 +288,44 @@ CAF_TEST(expire deletes old rooms with their messages and keeps recent ones) {
   CAF_REQUIRE(store->put_snapshot("new", "chat", 1, "{}", 5000));
   fill(*store, "old", 3);
   fill(*store, "new", 2);
-  auto n = store->expire(2000);
+  auto n = store->expire("chat", 2000);
   CAF_REQUIRE(n.has_value());
   CAF_CHECK_EQUAL(*n, 1u);
   CAF_CHECK_EQUAL(get(store->load("old", 10)), room_record{});
   auto recent = store->load("new", 10);
   CAF_CHECK(recent->found);
   CAF_CHECK_EQUAL(recent->history.size(), 2u);
-  CAF_CHECK_EQUAL(get(store->expire(2000)), 0u);
+  CAF_CHECK_EQUAL(get(store->expire("chat", 2000)), 0u);
   CAF_CHECK_EQUAL(get(store->stats()).messages, 2u);
+}
+
+CAF_TEST(expire deletes only rooms of the kind it is given) {
+  auto store = open_store();
+  CAF_REQUIRE(store->put_snapshot("meeting", "conference", 1, "{}", 1000));
+  CAF_REQUIRE(store->put_snapshot("channel", "channel", 1, "{}", 1000));
+  CAF_CHECK_EQUAL(get(store->expire("conference", 2000)), 1u);
+  CAF_CHECK(!get(store->load("meeting", 10)).found);
+  CAF_CHECK(get(store->load("channel", 10)).found);
+}
+
+CAF_TEST(remove deletes one room with its messages) {
+  auto store = open_store();
+  CAF_REQUIRE(store->put_snapshot("a", "chat", 1, "{}", 1000));
+  CAF_REQUIRE(store->put_snapshot("b", "chat", 1, "{}", 1000));
+  fill(*store, "a", 3);
+  CAF_REQUIRE(store->remove("a"));
+  CAF_CHECK_EQUAL(get(store->load("a", 10)), room_record{});
+  CAF_CHECK(get(store->load("b", 10)).found);
+  CAF_CHECK_EQUAL(get(store->stats()).messages, 0u);
+}
+
+CAF_TEST(room keys lists the stored rooms of one kind) {
+  auto store = open_store();
+  CAF_REQUIRE(store->put_snapshot("signaling:b", "signaling", 1, "{}", 1000));
+  CAF_REQUIRE(store->put_snapshot("signaling:a", "signaling", 1, "{}", 1000));
+  CAF_REQUIRE(store->put_snapshot("conference:c", "conference", 1, "{}", 1000));
+  CAF_CHECK_EQUAL(get(store->room_keys("signaling")), (std::vector<std::string>{"signaling:a", "signaling:b"}));
+  CAF_CHECK(get(store->room_keys("channel")).empty());
 }
 
 CAF_TEST(a secret is created once and stays the same across reopening) {

@@ -1,4 +1,4 @@
-#include "actors/wire_frame.hpp"
+#include "wire/wire_frame.hpp"
 
 namespace roomcast {
 

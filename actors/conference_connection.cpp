@@ -1,15 +1,18 @@
-#include "actors/connection.hpp"
+#include "actors/conference_connection.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/message_types.hpp"
+#include "wire/json_writer.hpp"
 
 namespace roomcast {
 
 namespace {
 
-using conn_actor = caf::stateful_actor<connection_state>;
+using conn_actor = caf::stateful_actor<conference_connection_state>;
+
+constexpr const char* room_kind_name = "conference";
 
 constexpr auto lookup_timeout = std::chrono::seconds(10);
 constexpr int join_attempts = 3;
@@ -21,6 +24,15 @@ void send_error(conn_actor* self, conference_error code, std::string_view messag
 
 caf::behavior joined(conn_actor* self);
 
+std::string describe(conn_actor* self, std::string_view phase) {
+  auto& st = self->state;
+  json_writer w;
+  w.str("kind", "conference_connection").str("id", std::to_string(self->id())).str("dialect", "conference");
+  w.str("state", phase).str("roomId", st.room_id).str("peerId", st.peer_id);
+  w.unum("backlog", st.link->backlog());
+  return w.done();
+}
+
 /// Finds the room through the registry and asks it to admit us. A room that
 /// stopped in between (passivation) makes the registry start a fresh one.
 void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
@@ -31,7 +43,7 @@ void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
     spdlog::warn("room {}: join failed: {}", self->state.room_id, self->system().render(err));
     send_error(self, conference_error::unavailable, {}, "join");
   };
-  self->request(st.registry, lookup_timeout, room_atom::value, st.room_id)
+  self->request(st.registry, lookup_timeout, room_atom::value, std::string{room_kind_name}, st.room_id)
     .await(
       [self, cmd, retry_or_fail](caf::actor room) {
         join_request req{cmd.peer_id, cmd.username, cmd.token, cmd.role, self->state.link};
@@ -40,9 +52,8 @@ void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
             [self, room](join_reply& reply) {
               if (reply.code != conference_error::none)
                 return send_error(self, reply.code, reply.message, "join", reply.reason);
-              self->state.room = room;
+              self->state.rooms.add(self, room_kind_name, self->state.room_id, room);
               self->state.peer_id = reply.peer_id;
-              self->monitor(room);
               self->become(joined(self));
             },
             retry_or_fail);
@@ -63,11 +74,7 @@ caf::behavior lobby(conn_actor* self) {
       st.link->command_done();
     },
     [self](disconnect_atom) { self->quit(); },
-    [self](describe_atom) {
-      std::string out = "{\"kind\":\"connection\",\"state\":\"lobby\",\"roomId\":";
-      append_json_string(out, self->state.room_id);
-      return out + "}";
-    },
+    [self](describe_atom) { return describe(self, "lobby"); },
   };
 }
 
@@ -79,33 +86,28 @@ caf::behavior joined(conn_actor* self) {
       if (cmd.op == conference_op::join)
         send_error(self, conference_error::already_joined, {}, "join");
       else
-        self->send(st.room, std::move(cmd));
+        self->send(st.rooms.all().front().room, std::move(cmd));
       st.link->command_done();
     },
     [self](disconnect_atom) {
-      self->send(self->state.room, leave_atom::value);
+      self->state.rooms.leave_all(self);
       self->quit();
     },
-    [self](describe_atom) {
-      std::string out = "{\"kind\":\"connection\",\"state\":\"joined\",\"roomId\":";
-      append_json_string(out, self->state.room_id);
-      out += ",\"peerId\":";
-      append_json_string(out, self->state.peer_id);
-      return out + ",\"backlog\":" + std::to_string(self->state.link->backlog()) + "}";
-    },
+    [self](describe_atom) { return describe(self, "joined"); },
   };
 }
 
 } // namespace
 
-caf::behavior connection(conn_actor* self, client_link_ptr link, std::string room_id, caf::actor registry) {
+caf::behavior conference_connection(conn_actor* self, client_link_ptr link, std::string room_id,
+                                    caf::actor registry) {
   auto& st = self->state;
   st.link = std::move(link);
   st.room_id = std::move(room_id);
   st.registry = std::move(registry);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.source != st.room.address())
+    if (!st.rooms.remove(self, dm.source))
       return;
     // The room went away under us (it failed): the client reconnects and rejoins.
     send_error(self, conference_error::unavailable, "The room restarted; reconnect", {});
@@ -113,11 +115,6 @@ caf::behavior connection(conn_actor* self, client_link_ptr link, std::string roo
     self->quit();
   });
   return lobby(self);
-}
-
-caf::actor spawn_connection(caf::actor_system& sys, client_link_ptr link, std::string room_id,
-                            caf::actor registry) {
-  return sys.spawn(connection, std::move(link), std::move(room_id), std::move(registry));
 }
 
 } // namespace roomcast

@@ -11,7 +11,8 @@
 
 #include <caf/meta/type_name.hpp>
 
-#include "actors/wire_frame.hpp"
+#include "wire/json_writer.hpp"
+#include "wire/wire_frame.hpp"
 
 namespace roomcast {
 
@@ -144,26 +145,27 @@ struct peers_view {
   std::string resume_token;
 };
 
-wire_frame_ptr render_peers(const peers_view& v);
+/// `html`: user-supplied text (names, chat) is HTML-escaped on output.
+wire_frame_ptr render_peers(const peers_view& v, bool html);
 /// `messages` hold chat-message data objects as rendered by render_chat_body.
 wire_frame_ptr render_chat_history(const std::vector<const std::string*>& messages);
 /// Answer to load-chat-history: older messages, oldest first.
 wire_frame_ptr render_chat_history_page(const std::vector<const std::string*>& messages, bool has_more);
 /// The sequence number inside a server-assigned message id ("msg_<seq>_..."); 0 if none.
 std::uint64_t seq_of_message_id(std::string_view id);
-wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username);
+wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username, bool html);
 wire_frame_ptr render_peer_left(std::string_view peer_id);
 /// offer / answer / candidate, relayed with the sender's identity.
 wire_frame_ptr render_relay(conference_op op, std::string_view from, std::string_view target,
-                            std::string_view username, std::string_view raw_value);
+                            std::string_view username, std::string_view raw_value, bool html);
 /// room-locked, room-unlocked, chat-enabled, chat-disabled, kicked: `{}` data.
 wire_frame_ptr render_empty(std::string_view event);
-wire_frame_ptr render_raise_hand(std::string_view peer_id, std::string_view username);
+wire_frame_ptr render_raise_hand(std::string_view peer_id, std::string_view username, bool html);
 wire_frame_ptr render_peer_event(std::string_view event, std::string_view peer_id);
 wire_frame_ptr render_reaction(std::string_view peer_id, std::string_view emoji);
 /// The `data` object of a chat-message; kept as-is in history and on disk.
 std::string render_chat_body(std::string_view id, std::string_view username, std::string_view message,
-                             std::int64_t timestamp_ms, std::string_view peer_id);
+                             std::int64_t timestamp_ms, std::string_view peer_id, bool html);
 wire_frame_ptr render_chat_message(std::string_view body);
 wire_frame_ptr render_mute(std::string_view target, std::string_view by);
 wire_frame_ptr render_promote(std::string_view target);
@@ -171,7 +173,5 @@ wire_frame_ptr render_host_changed(std::string_view host_id);
 wire_frame_ptr render_error(conference_error code, std::string_view message = {}, std::string_view event = {},
                             std::string_view reason = {});
 
-/// Appends `s` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
 
 } // namespace roomcast

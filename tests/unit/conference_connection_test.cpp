@@ -1,11 +1,12 @@
 #define CAF_SUITE connection
 #define FAIL(msg) CAF_FAIL(msg)
 
-#include "actors/connection.hpp"
+#include "actors/conference_connection.hpp"
 
 #include <caf/test/dsl.hpp>
 
 #include "actors/registry.hpp"
+#include "conference_kind.hpp"
 #include "fake_link.hpp"
 
 using namespace roomcast;
@@ -19,14 +20,14 @@ struct fixture : test_coordinator_fixture<> {
   fixture() {
     conference_room_config cfg;
     cfg.token_secret = "s";
-    reg = sys.spawn(registry, cfg, std::chrono::milliseconds{0}, std::chrono::milliseconds{0});
+    reg = sys.spawn(registry, test::conference_kinds(cfg), caf::actor{}, std::chrono::milliseconds{0});
     sched.run();
   }
 
   ~fixture() { anon_send_exit(reg, caf::exit_reason::user_shutdown); }
 
   caf::actor connect(const std::shared_ptr<fake_link>& link, std::string room_id) {
-    auto c = sys.spawn(connection, client_link_ptr{link}, std::move(room_id), reg);
+    auto c = sys.spawn(conference_connection, client_link_ptr{link}, std::move(room_id), reg);
     sched.run();
     return c;
   }

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/wire_frame.hpp"
+#include "wire/wire_frame.hpp"
 
 namespace roomcast {
 

@@ -1,4 +1,4 @@
-#include "gateway/conference_codec.hpp"
+#include "dialects/conference_codec.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -6,6 +6,9 @@
 
 #include <array>
 #include <unordered_map>
+
+#include "wire/json_writer.hpp"
+#include "wire/text.hpp"
 
 namespace json = boost::json;
 
@@ -86,33 +89,8 @@ bool valid_id(std::string_view id) {
 
 namespace {
 
-/// Drops control characters (keeping newline and tab in messages), then
-/// trims whitespace, then counts code points against `max_chars`. Text stays
-/// as written (no HTML escaping): clients render it as text, and an escaped
-/// "&lt;3" would show literally in them. Returns false when empty or too long.
 bool sanitize(std::string_view in, std::size_t max_chars, bool multiline, std::string& out) {
-  std::string kept;
-  kept.reserve(in.size());
-  for (char c : in) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 || u == 0x7F) && !(multiline && (c == '\n' || c == '\t')))
-      continue;
-    kept.push_back(c);
-  }
-  std::string_view text{kept};
-  auto b = text.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos)
-    return false;
-  text = text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
-  std::size_t chars = 0;
-  out.clear();
-  out.reserve(text.size());
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++chars > max_chars)
-      return false;
-    out.push_back(c);
-  }
-  return !out.empty();
+  return sanitize_text(in, max_chars, multiline, out);
 }
 
 struct decoder {
@@ -302,108 +280,42 @@ decode_result decode_conference(std::string_view text, const codec_limits& limit
 
 // -- rendering ----------------------------------------------------------------
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0; // copy unescaped runs in one go
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        out += "\\u00";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xF]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
-}
-
 namespace {
 
 /// Builds `{"event":E,"data":{...}}` field by field.
 class event_writer {
 public:
-  explicit event_writer(std::string_view event) {
-    out_.reserve(128);
-    out_ += "{\"event\":";
-    append_json_string(out_, event);
-    out_ += ",\"data\":{";
-  }
-  event_writer& str(std::string_view key, std::string_view v) {
-    sep(key);
-    append_json_string(out_, v);
-    return *this;
-  }
-  event_writer& raw(std::string_view key, std::string_view json_text) {
-    sep(key);
-    out_ += json_text;
-    return *this;
-  }
-  event_writer& boolean(std::string_view key, bool v) { return raw(key, v ? "true" : "false"); }
-  event_writer& strings(std::string_view key, const std::vector<std::string>& v) {
-    sep(key);
-    out_.push_back('[');
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i)
-        out_.push_back(',');
-      append_json_string(out_, v[i]);
-    }
-    out_.push_back(']');
-    return *this;
-  }
-  std::string& buffer() { return out_; }
+  explicit event_writer(std::string_view event) { w_.str("event", event).object("data"); }
+  event_writer& str(std::string_view key, std::string_view v) { w_.str(key, v); return *this; }
+  /// User-supplied text: HTML-escaped unless the room delivers raw text.
+  event_writer& text(std::string_view key, std::string_view v, bool html) { w_.text(key, v, html); return *this; }
+  event_writer& raw(std::string_view key, std::string_view json_text) { w_.raw(key, json_text); return *this; }
+  event_writer& boolean(std::string_view key, bool v) { w_.boolean(key, v); return *this; }
+  event_writer& strings(std::string_view key, const std::vector<std::string>& v) { w_.strings(key, v); return *this; }
+  json_writer& writer() { return w_; }
   wire_frame_ptr done() {
-    out_ += "}}";
-    return make_text_frame(out_);
+    w_.end_object();
+    return make_text_frame(w_.done());
   }
 
 private:
-  void sep(std::string_view key) {
-    if (out_.back() != '{')
-      out_.push_back(',');
-    append_json_string(out_, key);
-    out_.push_back(':');
-  }
-  std::string out_;
+  json_writer w_;
 };
 
 } // namespace
 
-wire_frame_ptr render_peers(const peers_view& v) {
+wire_frame_ptr render_peers(const peers_view& v, bool html) {
   event_writer w{"peers"};
   w.str("yourId", v.your_id).strings("peers", v.peers).boolean("isHost", v.is_host).str("hostId", v.host_id);
   w.boolean("roomLocked", v.room_locked).boolean("chatEnabled", v.chat_enabled);
-  w.raw("participants", "[");
-  auto& out = w.buffer();
-  for (std::size_t i = 0; i < v.participants.size(); ++i) {
-    auto& p = v.participants[i];
-    if (i)
-      out.push_back(',');
-    out += "{\"peerId\":";
-    append_json_string(out, p.peer_id);
-    out += ",\"username\":";
-    append_json_string(out, p.username);
-    out += ",\"isHost\":";
-    out += p.is_host ? "true" : "false";
-    out += ",\"isCoHost\":";
-    out += p.is_co_host ? "true" : "false";
-    out += ",\"handRaised\":";
-    out += p.hand_raised ? "true" : "false";
-    out += ",\"screenSharing\":";
-    out += p.screen_sharing ? "true" : "false";
-    out.push_back('}');
+  auto& j = w.writer();
+  j.array("participants");
+  for (auto& p : v.participants) {
+    j.begin_element_object().str("peerId", p.peer_id).text("username", p.username, html);
+    j.boolean("isHost", p.is_host).boolean("isCoHost", p.is_co_host).boolean("handRaised", p.hand_raised);
+    j.boolean("screenSharing", p.screen_sharing).end_object();
   }
-  out.push_back(']');
+  j.end_array();
   w.strings("raisedHands", v.raised_hands).strings("coHostIds", v.co_host_ids).str("resumeToken", v.resume_token);
   return w.done();
 }
@@ -412,14 +324,11 @@ namespace {
 
 /// `"messages":[...]` from chat-message bodies rendered earlier, as they are.
 void write_messages(event_writer& w, const std::vector<const std::string*>& messages) {
-  w.raw("messages", "[");
-  auto& out = w.buffer();
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    if (i)
-      out.push_back(',');
-    out += *messages[i];
-  }
-  out.push_back(']');
+  auto& j = w.writer();
+  j.array("messages");
+  for (auto* m : messages)
+    j.element_raw(*m);
+  j.end_array();
 }
 
 } // namespace
@@ -453,8 +362,8 @@ std::uint64_t seq_of_message_id(std::string_view id) {
   return digits > 0 && digits < id.size() && id[digits] == '_' ? seq : 0;
 }
 
-wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username) {
-  return event_writer{"peer-joined"}.str("peerId", peer_id).str("username", username).done();
+wire_frame_ptr render_peer_joined(std::string_view peer_id, std::string_view username, bool html) {
+  return event_writer{"peer-joined"}.str("peerId", peer_id).text("username", username, html).done();
 }
 
 wire_frame_ptr render_peer_left(std::string_view peer_id) {
@@ -462,11 +371,11 @@ wire_frame_ptr render_peer_left(std::string_view peer_id) {
 }
 
 wire_frame_ptr render_relay(conference_op op, std::string_view from, std::string_view target,
-                            std::string_view username, std::string_view raw_value) {
+                            std::string_view username, std::string_view raw_value, bool html) {
   event_writer w{event_name(op)};
   w.str("peerId", from).str("targetPeerId", target);
   if (!username.empty())
-    w.str("username", username);
+    w.text("username", username, html);
   w.raw(op == conference_op::candidate ? "candidate" : "sdp", raw_value);
   return w.done();
 }
@@ -475,8 +384,8 @@ wire_frame_ptr render_empty(std::string_view event) {
   return event_writer{event}.done();
 }
 
-wire_frame_ptr render_raise_hand(std::string_view peer_id, std::string_view username) {
-  return event_writer{"raise-hand"}.str("peerId", peer_id).str("username", username).done();
+wire_frame_ptr render_raise_hand(std::string_view peer_id, std::string_view username, bool html) {
+  return event_writer{"raise-hand"}.str("peerId", peer_id).text("username", username, html).done();
 }
 
 wire_frame_ptr render_peer_event(std::string_view event, std::string_view peer_id) {
@@ -488,21 +397,10 @@ wire_frame_ptr render_reaction(std::string_view peer_id, std::string_view emoji)
 }
 
 std::string render_chat_body(std::string_view id, std::string_view username, std::string_view message,
-                             std::int64_t timestamp_ms, std::string_view peer_id) {
-  std::string out;
-  out.reserve(96 + message.size());
-  out += "{\"id\":";
-  append_json_string(out, id);
-  out += ",\"username\":";
-  append_json_string(out, username);
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += ",\"timestamp\":";
-  out += std::to_string(timestamp_ms);
-  out += ",\"peerId\":";
-  append_json_string(out, peer_id);
-  out.push_back('}');
-  return out;
+                             std::int64_t timestamp_ms, std::string_view peer_id, bool html) {
+  json_writer w;
+  w.str("id", id).text("username", username, html).text("message", message, html).num("timestamp", timestamp_ms);
+  return w.str("peerId", peer_id).done();
 }
 
 wire_frame_ptr render_chat_message(std::string_view body) {

@@ -1,11 +1,37 @@
-#include "gateway/jwt_verifier.hpp"
+#include "auth/jwt_verifier.hpp"
 
 #include <jwt.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <memory>
 
 namespace roomcast {
+
+namespace {
+
+/// A claim holding an array of strings; other values are ignored.
+std::vector<std::string> string_array(jwt_t* jwt, const char* claim) {
+  std::vector<std::string> out;
+  char* raw = jwt_get_grants_json(jwt, claim);
+  if (!raw)
+    return out;
+  std::unique_ptr<char, void (*)(void*)> text{raw, std::free};
+  boost::json::error_code ec;
+  auto v = boost::json::parse(text.get(), ec);
+  if (ec || !v.is_array())
+    return out;
+  for (auto& e : v.get_array())
+    if (e.is_string())
+      out.emplace_back(e.get_string());
+  return out;
+}
+
+} // namespace
 
 jwt_result verify_jwt(std::string_view token, std::string_view secret, long long now_s) {
   if (secret.empty())
@@ -29,13 +55,21 @@ jwt_result verify_jwt(std::string_view token, std::string_view secret, long long
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (!sub || !*sub)
     return {std::nullopt, "token has no subject"};
-  jwt_identity id;
+  verified_identity id;
+  id.authenticated = true;
   id.subject = sub;
   const char* name = jwt_get_grant(jwt.get(), "name");
   id.name = name && *name ? name : sub;
   if (const char* role = jwt_get_grant(jwt.get(), "role"))
     id.role = role;
+  id.channels = string_array(jwt.get(), "channels");
+  id.conversations = string_array(jwt.get(), "conversations");
   return {std::move(id), {}};
+}
+
+jwt_result verify_jwt_now(std::string_view token, std::string_view secret) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  return verify_jwt(token, secret, now.count());
 }
 
 } // namespace roomcast

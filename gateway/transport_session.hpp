@@ -1,0 +1,26 @@
+#pragma once
+// What the gateway's shared parts (write batching, the session table,
+// drain) need of a client transport: a WebSocket session today, an
+// Engine.IO session next. None of them knows which.
+
+#include <cstdint>
+#include <string>
+
+namespace roomcast {
+
+class transport_session {
+public:
+  virtual ~transport_session() = default;
+
+  /// Writes what is queued; on the session's I/O thread (write_batcher).
+  virtual void flush() = 0;
+
+  /// Says goodbye in the transport's own terms (a close frame with `code`)
+  /// after what is queued. Thread-safe.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+
+  /// Cuts the connection at once (the end of a drain). Thread-safe.
+  virtual void shutdown() = 0;
+};
+
+} // namespace roomcast
