@@ -25,61 +25,78 @@ enum byte_class : std::uint8_t {
   class_count
 };
 
-// States, premultiplied by class_count so a step is one add and one load.
-enum : std::uint8_t {
-  accept = 0,
-  reject = 1 * class_count,
-  need1 = 2 * class_count,
-  need2 = 3 * class_count,
-  need3 = 4 * class_count,
-  after_e0 = 5 * class_count,
-  after_ed = 6 * class_count,
-  after_f0 = 7 * class_count,
-  after_f4 = 8 * class_count,
-  state_end = 9 * class_count
+enum state : std::uint8_t {
+  accept,
+  reject,
+  need1,    // any continuation byte completes the character
+  need2,
+  need3,
+  after_e0, // then need1
+  after_ed,
+  after_f0, // then need2
+  after_f4,
+  state_count
 };
 
+constexpr byte_class class_of(int b) {
+  return b < 0x80    ? ascii
+         : b < 0x90  ? cont_80_8f
+         : b < 0xA0  ? cont_90_9f
+         : b < 0xC0  ? cont_a0_bf
+         : b < 0xC2  ? never
+         : b < 0xE0  ? lead2
+         : b == 0xE0 ? lead_e0
+         : b == 0xED ? lead_ed
+         : b < 0xF0  ? lead3
+         : b == 0xF0 ? lead_f0
+         : b < 0xF4  ? lead4
+         : b == 0xF4 ? lead_f4
+                     : never;
+}
+
+constexpr state next_state(state s, byte_class c) {
+  const bool cont = c == cont_80_8f || c == cont_90_9f || c == cont_a0_bf;
+  switch (s) {
+    case accept:
+      switch (c) {
+        case ascii: return accept;
+        case lead2: return need1;
+        case lead_e0: return after_e0;
+        case lead3: return need2;
+        case lead_ed: return after_ed;
+        case lead_f0: return after_f0;
+        case lead4: return need3;
+        case lead_f4: return after_f4;
+        default: return reject;
+      }
+    case need1: return cont ? accept : reject;
+    case need2: return cont ? need1 : reject;
+    case need3: return cont ? need2 : reject;
+    case after_e0: return c == cont_a0_bf ? need1 : reject;
+    case after_ed: return c == cont_80_8f || c == cont_90_9f ? need1 : reject;
+    case after_f0: return c == cont_90_9f || c == cont_a0_bf ? need2 : reject;
+    case after_f4: return c == cont_80_8f ? need2 : reject;
+    default: return reject;
+  }
+}
+
+// A shift DFA: a state is a bit offset, and each byte's row holds the next
+// state for every state, so a step is one load that does not wait for the
+// previous step and one shift that does.
+constexpr int state_bits = 6;
+static_assert(state_count * state_bits <= 64);
+
+constexpr std::uint8_t offset(state s) {
+  return static_cast<std::uint8_t>(s * state_bits);
+}
+
 struct dfa {
-  std::array<std::uint8_t, 256> cls{};
-  std::array<std::uint8_t, state_end> next{};
+  std::array<std::uint64_t, 256> row{};
 
   constexpr dfa() {
     for (int b = 0; b < 256; ++b)
-      cls[b] = b < 0x80 ? ascii
-               : b < 0x90 ? cont_80_8f
-               : b < 0xA0 ? cont_90_9f
-               : b < 0xC0 ? cont_a0_bf
-               : b < 0xC2 ? never
-               : b < 0xE0 ? lead2
-               : b == 0xE0 ? lead_e0
-               : b == 0xED ? lead_ed
-               : b < 0xF0 ? lead3
-               : b == 0xF0 ? lead_f0
-               : b < 0xF4 ? lead4
-               : b == 0xF4 ? lead_f4
-                           : never;
-    for (auto& s : next)
-      s = reject;
-    auto set = [this](std::uint8_t from, byte_class c, std::uint8_t to) { next[from + c] = to; };
-    set(accept, ascii, accept);
-    set(accept, lead2, need1);
-    set(accept, lead_e0, after_e0);
-    set(accept, lead3, need2);
-    set(accept, lead_ed, after_ed);
-    set(accept, lead_f0, after_f0);
-    set(accept, lead4, need3);
-    set(accept, lead_f4, after_f4);
-    for (auto c : {cont_80_8f, cont_90_9f, cont_a0_bf}) {
-      set(need1, c, accept);
-      set(need2, c, need1);
-      set(need3, c, need2);
-    }
-    set(after_e0, cont_a0_bf, need1);
-    set(after_ed, cont_80_8f, need1);
-    set(after_ed, cont_90_9f, need1);
-    set(after_f0, cont_90_9f, need2);
-    set(after_f0, cont_a0_bf, need2);
-    set(after_f4, cont_80_8f, need2);
+      for (int s = 0; s < state_count; ++s)
+        row[b] |= std::uint64_t{offset(next_state(static_cast<state>(s), class_of(b)))} << offset(static_cast<state>(s));
   }
 };
 
@@ -98,10 +115,10 @@ std::uint64_t load8(const unsigned char* p) noexcept {
 bool utf8_validator::feed(std::string_view bytes) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t n = bytes.size();
-  std::uint8_t s = state_;
+  std::uint64_t s = state_;
   std::size_t i = 0;
-  while (i < n && s != reject) {
-    if (s == accept) {
+  while (i < n && s != offset(reject)) {
+    if (s == offset(accept)) {
       while (i + 16 <= n && ((load8(p + i) | load8(p + i + 8)) & high_bits) == 0)
         i += 16;
       if (i + 8 <= n && (load8(p + i) & high_bits) == 0) {
@@ -112,14 +129,14 @@ bool utf8_validator::feed(std::string_view bytes) noexcept {
     // Up to eight bytes through the DFA; reject is absorbing, so one check after them.
     const std::size_t end = std::min(n, i + 8);
     for (; i < end; ++i)
-      s = table.next[s + table.cls[p[i]]];
+      s = (table.row[p[i]] >> s) & ((1u << state_bits) - 1);
   }
-  state_ = s;
-  return s != reject;
+  state_ = static_cast<std::uint8_t>(s);
+  return s != offset(reject);
 }
 
 bool utf8_validator::failed() const noexcept {
-  return state_ == reject;
+  return state_ == offset(reject);
 }
 
 bool is_valid_utf8(std::string_view bytes) noexcept {

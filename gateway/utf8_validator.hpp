@@ -8,8 +8,9 @@ namespace roomcast {
 
 /// Validates UTF-8 fed in any number of pieces, split anywhere, failing at the
 /// first byte that no valid continuation could follow. Rejects overlong forms,
-/// surrogates (U+D800..U+DFFF) and code points over U+10FFFF. A DFA in the
-/// style of Björn Höhrmann's, with an ASCII fast path of eight bytes a step.
+/// surrogates (U+D800..U+DFFF) and code points over U+10FFFF. A DFA over
+/// byte classes as in Björn Höhrmann's decoder, laid out as a shift DFA, with
+/// an ASCII fast path of eight bytes a step: text is on every message's path.
 class utf8_validator {
 public:
   /// Checks the next piece. False once the input so far can no longer be the
