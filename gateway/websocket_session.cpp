@@ -19,6 +19,7 @@ constexpr std::size_t max_batch_bytes = 1 << 20;
 constexpr std::size_t max_write_buffers = 64;
 constexpr std::chrono::milliseconds close_timeout{5000};
 constexpr std::chrono::milliseconds overflow_close_timeout{10000};
+constexpr std::size_t max_waiting_pongs = 16; // more pings than this between writes: answer the latest
 
 } // namespace
 
@@ -126,7 +127,8 @@ void websocket_session::on_frame(const ws_event& e) {
     case ws_event_kind::pong: return; // any traffic counts as alive
     case ws_event_kind::close: {
       // Echo the code, as RFC 6455 asks, then wait for the peer to hang up.
-      std::uint16_t code = e.close_code == 0 ? 1000 : e.close_code;
+      // No code in the frame: 1000. An explicit 0 is not a valid code (1002 below).
+      std::uint16_t code = e.has_close_code ? e.close_code : 1000;
       // Codes a peer may not send (RFC 6455 7.4): answer with a protocol error.
       if (code < 1000 || code == 1004 || code == 1005 || code == 1006 || (code > 1014 && code < 3000) || code > 4999)
         code = 1002;
@@ -136,6 +138,10 @@ void websocket_session::on_frame(const ws_event& e) {
       if (conn_)
         conn_->on_too_big(ctx_.cfg.max_frame_bytes, *this);
       return;
+    case ws_event_kind::bad_utf8:
+      // RFC 6455 8.1: a text message that is not UTF-8 fails the connection.
+      spdlog::info("invalid UTF-8 in a text message; closing with 1007");
+      return start_closing(make_close_frame(1007, "invalid UTF-8"), true, close_timeout);
     case ws_event_kind::protocol:
       spdlog::info("websocket protocol error; closing with 1002");
       return start_closing(make_close_frame(1002, "protocol error"), true, close_timeout);
@@ -184,7 +190,9 @@ void websocket_session::send_pong(std::string_view payload) {
   std::unique_lock lk(mu_);
   if (closing_)
     return;
-  if (pong_at_ != no_pong) { // an older pong still waits: the newest replaces it
+  if (pongs_waiting_ >= max_waiting_pongs) {
+    // A ping flood: the newest pong replaces the last one waiting (RFC 6455
+    // 5.5.3 lets us answer only the latest ping).
     queued_bytes_ -= queue_[pong_at_]->size();
     queued_bytes_ += pong->size();
     queue_[pong_at_] = std::move(pong);
@@ -197,6 +205,7 @@ void websocket_session::send_pong(std::string_view payload) {
   }
   queued_bytes_ += pong->size();
   pong_at_ = queue_.size();
+  ++pongs_waiting_;
   queue_.push_back(std::move(pong));
   schedule_flush_locked();
 }
@@ -226,6 +235,7 @@ void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queu
         queued_bytes_ -= f->size();
       queue_.clear();
       pong_at_ = no_pong;
+      pongs_waiting_ = 0;
     }
     close_frame_ = close_frame;
     queued_bytes_ += close_frame->size();
@@ -303,6 +313,7 @@ bool websocket_session::take_batch() {
   std::lock_guard lk(mu_);
   batch_.swap(queue_); // everything queued goes out in gathered writes
   pong_at_ = no_pong;
+  pongs_waiting_ = 0;
   if (batch_.empty()) {
     flushing_ = false;
     return false;
@@ -389,6 +400,7 @@ void websocket_session::terminate(const char* why) {
     closing_ = true;
     queue_.clear();
     pong_at_ = no_pong;
+    pongs_waiting_ = 0;
     queued_bytes_ = 0;
   }
   release_connection();

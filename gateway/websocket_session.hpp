@@ -54,8 +54,8 @@ private:
   void consume(char* data, std::size_t n);
   void on_frame(const ws_event& e);
   void dispatched(bool handed_to_actor);
-  /// Queues a pong; one at most waits in the queue (RFC 6455 5.5.3 lets us
-  /// answer only the latest ping), and it counts against the queue bound.
+  /// Queues a pong; it counts against the queue bound, and past a few
+  /// waiting ones only the latest ping is answered (RFC 6455 5.5.3).
   void send_pong(std::string_view payload);
   void send_control(wire_frame_ptr frame);
   void schedule_flush_locked();
@@ -89,7 +89,8 @@ private:
   bool flushing_ = false;        ///< registered with the batcher, or writing
   bool closing_ = false;         ///< a close frame is queued: nothing more
   wire_frame_ptr close_frame_;
-  std::size_t pong_at_ = no_pong; ///< index in queue_ of the pong waiting there
+  std::size_t pong_at_ = no_pong; ///< index in queue_ of the last pong waiting there
+  std::size_t pongs_waiting_ = 0;  ///< pongs in queue_
   static constexpr std::size_t no_pong = static_cast<std::size_t>(-1);
 
   write_batcher& batcher_;

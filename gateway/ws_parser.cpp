@@ -46,11 +46,15 @@ std::size_t ws_parser::read_header(const char* p, std::size_t n, frame_header& h
   return used + 4;
 }
 
-void ws_parser::unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4]) {
+void ws_parser::unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4], std::uint64_t offset) {
+  p += offset;
+  std::uint8_t m[4];
+  for (int k = 0; k < 4; ++k)
+    m[k] = mask[(offset + k) & 3];
   std::uint64_t i = 0;
   // Eight bytes at a time; the mask repeats every four.
   std::uint64_t m8;
-  std::uint8_t rep[8] = {mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]};
+  std::uint8_t rep[8] = {m[0], m[1], m[2], m[3], m[0], m[1], m[2], m[3]};
   std::memcpy(&m8, rep, 8);
   for (; i + 8 <= n; i += 8) {
     std::uint64_t w;
@@ -59,7 +63,21 @@ void ws_parser::unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4]) 
     std::memcpy(p + i, &w, 8);
   }
   for (; i < n; ++i)
-    p[i] = static_cast<char>(p[i] ^ mask[i & 3]);
+    p[i] = static_cast<char>(p[i] ^ m[i & 3]);
+}
+
+bool ws_parser::take_arrived(const frame_header& h, char* payload, std::size_t available) {
+  const auto arrived = std::min<std::uint64_t>(h.length, available);
+  const bool text = h.op == ws_opcode::text || (h.op == ws_opcode::continuation && message_op_ == ws_opcode::text);
+  if (h.op == ws_opcode::text && arrived_ == 0)
+    utf8_.reset(); // a new text message
+  if (arrived > arrived_) {
+    unmask(payload, arrived - arrived_, h.mask, arrived_);
+    if (text && !utf8_.feed({payload + arrived_, static_cast<std::size_t>(arrived - arrived_)}))
+      return false;
+    arrived_ = arrived;
+  }
+  return true;
 }
 
 } // namespace roomcast

@@ -1,11 +1,14 @@
 #pragma once
 // Server-side RFC 6455 frame parser: complete messages out, no socket inside.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "gateway/utf8_validator.hpp"
 #include "wire/wire_frame.hpp"
 
 namespace roomcast {
@@ -18,24 +21,30 @@ enum class ws_event_kind : std::uint8_t {
   close,     ///< the peer started the closing handshake
   too_big,   ///< a message over the limit was skipped; the connection goes on
   protocol,  ///< unrecoverable framing error: close with 1002
+  bad_utf8,  ///< a text message or close reason is not UTF-8: close with 1007
 };
 
 struct ws_event {
   ws_event_kind kind;
   std::string_view payload; ///< valid until the next call to feed()
   std::uint16_t close_code = 0; ///< close: the peer's code, 0 when it sent none
+  /// close: the peer sent a code, so a close_code of 0 is an explicit (invalid) 0.
+  bool has_close_code = false;
 };
 
 /// Parses masked client frames. Assembles fragmented messages, passes control
 /// frames through, and skips (rather than buffers) messages over the limit.
+/// Text is checked for UTF-8 as it arrives, so a bad byte fails the
+/// connection at once rather than when its message is complete.
 class ws_parser {
 public:
   explicit ws_parser(std::size_t max_message) : max_message_(max_message) {}
 
   /// Parses every complete frame in [data, data + size), unmasking in place,
   /// and calls `on_event(const ws_event&)` for each. Returns the bytes
-  /// consumed; the caller keeps the rest and calls again with more appended.
-  /// After a `protocol` event nothing more is parsed.
+  /// consumed; the caller keeps the rest as feed() left it (partly unmasked)
+  /// and calls again with more appended. After a `protocol` or `bad_utf8`
+  /// event nothing more is parsed.
   template <class F>
   std::size_t feed(char* data, std::size_t size, F&& on_event) {
     std::size_t pos = 0;
@@ -51,15 +60,13 @@ public:
       if (used == 0)
         break;
       if (used == npos) {
-        failed_ = true;
-        on_event(ws_event{ws_event_kind::protocol, {}, 0});
+        fail(ws_event_kind::protocol, on_event);
         break;
       }
       // Framing rules first: an oversized frame may still be a protocol error.
       bool continuation = h.op == ws_opcode::continuation;
       if (!h.control && (continuation ? !(fragmented_ || discarding_) : (fragmented_ || discarding_))) {
-        failed_ = true;
-        on_event(ws_event{ws_event_kind::protocol, {}, 0});
+        fail(ws_event_kind::protocol, on_event);
         break;
       }
       if (!h.control && (discarding_ || assembled_size(h) > max_message_)) {
@@ -74,21 +81,23 @@ public:
           on_event(ws_event{ws_event_kind::too_big, {}, 0});
         continue;
       }
-      if (size - pos - used < h.length)
-        break; // wait for the whole frame
       char* payload = data + pos + used;
-      unmask(payload, h.length, h.mask);
+      if (!take_arrived(h, payload, size - pos - used)) {
+        fail(ws_event_kind::bad_utf8, on_event);
+        break;
+      }
+      if (arrived_ < h.length)
+        break; // wait for the rest of the frame
+      arrived_ = 0;
       std::string_view body{payload, static_cast<std::size_t>(h.length)};
       pos += used + h.length;
-      if (!dispatch(h, body, on_event)) {
-        failed_ = true;
-        on_event(ws_event{ws_event_kind::protocol, {}, 0});
-      }
+      if (auto error = dispatch(h, body, on_event))
+        fail(*error, on_event);
     }
     return pos;
   }
 
-  /// True after a `protocol` event: nothing more will be parsed.
+  /// True after a `protocol` or `bad_utf8` event: nothing more will be parsed.
   bool failed() const noexcept { return failed_; }
 
   /// Heap bytes held for a partly assembled fragmented message.
@@ -109,60 +118,83 @@ private:
 
   /// 0: need more bytes; npos: protocol error; else the header size.
   static std::size_t read_header(const char* p, std::size_t n, frame_header& h);
-  static void unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4]);
+  /// Unmasks bytes [offset, offset + n) of a payload, found at p.
+  static void unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4], std::uint64_t offset);
+
+  /// Unmasks the payload bytes of `h` that arrived since the last call (of
+  /// `available` at `payload`) and checks those of text. False: not UTF-8.
+  bool take_arrived(const frame_header& h, char* payload, std::size_t available);
+
+  template <class F>
+  void fail(ws_event_kind kind, F& on_event) {
+    failed_ = true;
+    on_event(ws_event{kind, {}, 0});
+  }
 
   std::uint64_t assembled_size(const frame_header& h) const {
     return (fragmented_ && h.op == ws_opcode::continuation ? message_.size() : 0) + h.length;
   }
 
+  /// Handles one whole frame; the error that ends parsing, if any.
   template <class F>
-  bool dispatch(const frame_header& h, std::string_view body, F& on_event) {
+  std::optional<ws_event_kind> dispatch(const frame_header& h, std::string_view body, F& on_event) {
     switch (h.op) {
       case ws_opcode::ping:
         on_event(ws_event{ws_event_kind::ping, body, 0});
-        return true;
+        return std::nullopt;
       case ws_opcode::pong:
         on_event(ws_event{ws_event_kind::pong, body, 0});
-        return true;
+        return std::nullopt;
       case ws_opcode::close: {
         if (body.size() == 1)
-          return false;
-        std::uint16_t code = 0; // 0: no status code in the frame
-        if (body.size() >= 2)
-          code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8)
-                                            | static_cast<std::uint8_t>(body[1]));
-        on_event(ws_event{ws_event_kind::close, body.size() > 2 ? body.substr(2) : std::string_view{}, code});
-        return true;
+          return ws_event_kind::protocol;
+        if (body.size() < 2) {
+          on_event(ws_event{ws_event_kind::close, {}, 0, false});
+          return std::nullopt;
+        }
+        auto reason = body.substr(2);
+        if (!is_valid_utf8(reason))
+          return ws_event_kind::bad_utf8;
+        auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8)
+                                               | static_cast<std::uint8_t>(body[1]));
+        on_event(ws_event{ws_event_kind::close, reason, code, true});
+        return std::nullopt;
       }
       case ws_opcode::text:
       case ws_opcode::binary:
         if (fragmented_)
-          return false; // a new message inside a fragmented one
+          return ws_event_kind::protocol; // a new message inside a fragmented one
         if (h.fin) {
+          if (h.op == ws_opcode::text && !utf8_.complete())
+            return ws_event_kind::bad_utf8; // ends inside a character
           on_event(ws_event{h.op == ws_opcode::text ? ws_event_kind::text : ws_event_kind::binary, body, 0});
         } else {
           fragmented_ = true;
           message_op_ = h.op;
           message_.assign(body);
         }
-        return true;
+        return std::nullopt;
       case ws_opcode::continuation:
         if (!fragmented_)
-          return false;
+          return ws_event_kind::protocol;
         message_.append(body);
         if (h.fin) {
           fragmented_ = false;
+          if (message_op_ == ws_opcode::text && !utf8_.complete())
+            return ws_event_kind::bad_utf8;
           on_event(ws_event{message_op_ == ws_opcode::text ? ws_event_kind::text : ws_event_kind::binary,
                             message_, 0});
           std::string{}.swap(message_); // give the memory back: idle clients hold none
         }
-        return true;
+        return std::nullopt;
     }
-    return false;
+    return ws_event_kind::protocol;
   }
 
   std::size_t max_message_;
   std::uint64_t skip_ = 0;
+  std::uint64_t arrived_ = 0; ///< payload bytes of the waiting frame already unmasked (and checked)
+  utf8_validator utf8_;       ///< the text message being received, across its fragments
   bool discarding_ = false;
   bool fragmented_ = false;
   bool failed_ = false;

@@ -19,6 +19,7 @@
 #include "actors/conference_room.hpp"
 #include "actors/rate_limiter.hpp"
 #include "dialects/conference_codec.hpp"
+#include "gateway/utf8_validator.hpp"
 #include "gateway/ws_parser.hpp"
 
 using namespace roomcast;
@@ -108,6 +109,28 @@ void BM_ws_parse_64_frames(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(input.size()));
 }
 BENCHMARK(BM_ws_parse_64_frames);
+
+/// 64 KiB of chat-like text: mostly ASCII (range 0) or mostly two- to
+/// four-byte characters (range 1), as a whole message is checked.
+void BM_utf8_validate_64k(benchmark::State& state) {
+  const std::string ascii_piece = "hello everyone, the slides are up; see you at ten ";
+  const std::string accent_piece = "caf\xC3\xA9 ";
+  const std::string wide_piece = "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5 \xE4\xBD\xA0\xE5\xA5\xBD \xF0\x9F\x91\x8D ";
+  std::string text;
+  for (std::size_t i = 0; text.size() < 64 * 1024; ++i)
+    text += state.range(0) == 0 ? (i % 8 == 7 ? accent_piece : ascii_piece) : wide_piece;
+  text.resize(64 * 1024);
+  while (!is_valid_utf8(text))
+    text.pop_back(); // do not end inside a character
+  for (auto _ : state) {
+    utf8_validator v;
+    benchmark::DoNotOptimize(v.feed(text));
+    benchmark::DoNotOptimize(v.complete());
+  }
+  state.SetLabel(state.range(0) == 0 ? "mostly ASCII" : "multi-byte");
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_utf8_validate_64k)->Arg(0)->Arg(1);
 
 void BM_rate_limiter_allow(benchmark::State& state) {
   rate_limiter limiter{1e9, 1e9};

@@ -70,6 +70,7 @@ std::string describe(const ws_event& e) {
     case ws_event_kind::close: return "close:" + std::to_string(e.close_code) + ":" + p;
     case ws_event_kind::too_big: return "too_big";
     case ws_event_kind::protocol: return "protocol";
+    case ws_event_kind::bad_utf8: return "bad_utf8";
   }
   return "?";
 }
@@ -347,4 +348,171 @@ CAF_TEST(a framing error in a split header is found once the header is complete)
   CAF_CHECK(s.seen.empty());
   s.push(bad.substr(1) + text("after"));
   CAF_CHECK_EQUAL(s.seen, events{"protocol"});
+}
+
+// -- UTF-8 in text messages and close reasons -----------------------------------
+
+namespace {
+
+const std::string kosme = "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5"; // κόσμε
+const std::string clef = "\xF0\x9D\x84\x9E";                                  // U+1D11E, four bytes
+
+/// Feeds `bytes`, then more frames, and returns every event.
+events parse_then_more(const std::string& bytes) {
+  client_stream s{1024};
+  s.push(bytes);
+  s.push(text("later"));
+  s.push(frame(fin | op_ping, "x"));
+  return s.seen;
+}
+
+} // namespace
+
+CAF_TEST(valid multi byte text is delivered unchanged) {
+  const std::string mixed = "Hello-\xC2\xB5@\xC3\x9F\xC3\xB6-" + kosme + "-\xE2\x82\xAC-" + clef + "!";
+  CAF_CHECK_EQUAL(parse_once(text(mixed)), events{"text:" + mixed});
+  CAF_CHECK_EQUAL(parse_once(text("\xF4\x8F\xBF\xBF\xEF\xBF\xBF")), events{"text:\xF4\x8F\xBF\xBF\xEF\xBF\xBF"});
+  auto long_text = std::string(300, 'a') + kosme + std::string(70000, 'b') + clef;
+  CAF_CHECK_EQUAL(parse_once(text(long_text), 1 << 20), events{"text:" + long_text});
+}
+
+CAF_TEST(each kind of invalid UTF-8 in a text message is bad_utf8 and ends parsing) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"lone continuation byte", "a\x80" "b"},
+    {"impossible byte FF", "a\xFF" "b"},
+    {"lead byte then ASCII", "a\xC3" "Ab"},
+    {"overlong two bytes", "\xC0\xAF"},
+    {"overlong three bytes", "\xE0\x80\xAF"},
+    {"overlong four bytes", "\xF0\x80\x80\xAF"},
+    {"surrogate", "\xED\xA0\x80"},
+    {"last surrogate", "\xED\xBF\xBF"},
+    {"over U+10FFFF", "\xF4\x90\x80\x80"},
+    {"five byte form", "\xF8\x88\x80\x80\x80"},
+  };
+  std::vector<std::string> wrong;
+  for (auto& [name, bad] : cases) {
+    auto seen = parse_then_more(text(kosme + bad + "tail"));
+    if (seen != events{"bad_utf8"})
+      wrong.push_back(name + ": " + caf::deep_to_string(seen));
+  }
+  CAF_CHECK_EQUAL(wrong, std::vector<std::string>{});
+  ws_parser parser{1024};
+  auto bytes = text("\xFF");
+  parser.feed(bytes.data(), bytes.size(), [](const ws_event&) {});
+  CAF_CHECK(parser.failed());
+}
+
+CAF_TEST(binary messages are not checked for UTF-8) {
+  auto bytes = frame(fin | op_binary, "\xFF\xED\xA0\x80") + frame(op_binary, "\xC3") + frame(fin | op_cont, "\xFF");
+  CAF_CHECK_EQUAL(parse_once(bytes), (events{"binary:\xFF\xED\xA0\x80", "binary:\xC3\xFF"}));
+}
+
+CAF_TEST(a character split across fragments is valid) {
+  auto two = frame(op_text, "x\xCE") + frame(fin | op_cont, "\xBAy");
+  CAF_CHECK_EQUAL(parse_once(two), events{"text:x\xCE\xBAy"});
+  // Four bytes over three fragments, with a ping in between.
+  auto three = frame(op_text, "\xF0") + frame(op_cont, "\x9D\x84") + frame(fin | op_ping, "p") + frame(fin | op_cont, "\x9E");
+  CAF_CHECK_EQUAL(parse_once(three), (events{"ping:p", "text:" + clef}));
+  // Empty fragments change nothing.
+  auto empties = frame(op_text, "") + frame(op_cont, "\xCE") + frame(op_cont, "") + frame(fin | op_cont, "\xBA");
+  CAF_CHECK_EQUAL(parse_once(empties), events{"text:\xCE\xBA"});
+}
+
+CAF_TEST(an invalid sequence split across fragments is bad_utf8) {
+  CAF_CHECK_EQUAL(parse_then_more(frame(op_text, "ok\xED") + frame(fin | op_cont, "\xA0\x80")), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(op_text, "\xF4") + frame(op_cont, "\x90") + frame(fin | op_cont, "\x80\x80")),
+                  events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(op_text, "\xC3") + frame(fin | op_cont, "A")), events{"bad_utf8"});
+}
+
+CAF_TEST(text split across feeds at every byte gives the same result) {
+  const auto good = text("a" + kosme) + frame(op_text, "b\xE2\x82") + frame(fin | op_ping, "p")
+                    + frame(fin | op_cont, "\xAC" + clef) + text(std::string(200, 'c') + kosme);
+  const events expected{"text:a" + kosme, "ping:p", "text:b\xE2\x82\xAC" + clef, "text:" + std::string(200, 'c') + kosme};
+  const auto bad = text("a" + kosme) + frame(op_text, "b\xED") + frame(fin | op_cont, "\xA0\x80") + text("never");
+  const events bad_expected{"text:a" + kosme, "bad_utf8"};
+  std::vector<std::size_t> bad_cuts;
+  for (auto& [bytes, want] : {std::pair{good, expected}, std::pair{bad, bad_expected}}) {
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+      client_stream s;
+      s.push(std::string_view{bytes}.substr(0, cut));
+      s.push(std::string_view{bytes}.substr(cut));
+      if (s.seen != want)
+        bad_cuts.push_back(cut);
+    }
+    client_stream bytewise;
+    bytewise.trickle(bytes, 1);
+    CAF_CHECK_EQUAL(bytewise.seen, want);
+  }
+  CAF_CHECK_EQUAL(bad_cuts, std::vector<std::size_t>{});
+}
+
+CAF_TEST(invalid UTF-8 in the first fragment fails at once) {
+  client_stream s{1024};
+  s.push(frame(op_text, kosme + "\xF4\x90\x80\x80" + "edited"));
+  CAF_CHECK_EQUAL(s.seen, events{"bad_utf8"});
+  // In a later fragment, also before the message is complete.
+  client_stream later{1024};
+  later.push(frame(op_text, kosme));
+  later.push(frame(op_cont, "\xED\xA0\x80"));
+  CAF_CHECK_EQUAL(later.seen, events{"bad_utf8"});
+}
+
+CAF_TEST(invalid UTF-8 in a frame fails before the rest of the frame arrives) {
+  auto bytes = text(kosme + "\xED\xA0\x80" + std::string(500, 'x'));
+  const std::size_t header = 2 + 2 + 4;
+  client_stream s{1024};
+  s.push(std::string_view{bytes}.substr(0, header + kosme.size() + 2));
+  CAF_CHECK_EQUAL(s.seen, events{"bad_utf8"});
+  // A partial frame that is still valid waits, unchanged by being unmasked early.
+  client_stream ok{1024};
+  auto good = text(kosme + std::string(500, 'x'));
+  std::size_t fed = 0;
+  for (std::size_t at : {header + 1, header + 5, header + 7, header + 300, good.size()}) {
+    ok.push(std::string_view{good}.substr(fed, at - fed));
+    fed = at;
+  }
+  CAF_CHECK_EQUAL(ok.seen, events{"text:" + kosme + std::string(500, 'x')});
+}
+
+CAF_TEST(a sequence cut off at the end of a message is bad_utf8) {
+  CAF_CHECK_EQUAL(parse_then_more(text("a\xCE")), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(text("a\xF0\x9D\x84")), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(op_text, "a") + frame(fin | op_cont, "\xF0\x9D\x84")), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(op_text, "a\xE2") + frame(fin | op_cont, "")), events{"bad_utf8"});
+}
+
+CAF_TEST(a new text message starts with a clean validator) {
+  // An oversized message left mid-character is dropped; the next one is judged alone.
+  auto bytes = frame(op_text, std::string(90, 'a') + "\xCE") + frame(fin | op_cont, std::string(20, 'b')) + text("ok");
+  CAF_CHECK_EQUAL(parse_once(bytes, 100), (events{"too_big", "text:ok"}));
+}
+
+CAF_TEST(a close reason must be UTF-8) {
+  CAF_CHECK_EQUAL(parse_once(frame(fin | op_close, close_body(1000, kosme))), events{"close:1000:" + kosme});
+  CAF_CHECK_EQUAL(parse_then_more(frame(fin | op_close, close_body(1000, "bye\xFF"))), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(fin | op_close, close_body(1001, "\xCE"))), events{"bad_utf8"});
+  CAF_CHECK_EQUAL(parse_then_more(frame(fin | op_close, close_body(1000, "\xED\xA0\x80"))), events{"bad_utf8"});
+}
+
+CAF_TEST(a close code of 0 is told apart from no code) {
+  auto close_of = [](std::string body) {
+    ws_parser p{1024};
+    auto bytes = frame(fin | op_close, body);
+    ws_event got{ws_event_kind::protocol, {}, 0};
+    p.feed(bytes.data(), bytes.size(), [&](const ws_event& e) { got = e; });
+    return got;
+  };
+  auto none = close_of("");
+  CAF_CHECK(none.kind == ws_event_kind::close);
+  CAF_CHECK(!none.has_close_code);
+  CAF_CHECK_EQUAL(none.close_code, 0u);
+  auto zero = close_of(close_body(0, ""));
+  CAF_CHECK(zero.kind == ws_event_kind::close);
+  CAF_CHECK(zero.has_close_code);
+  CAF_CHECK_EQUAL(zero.close_code, 0u);
+  auto normal = close_of(close_body(1000, "bye"));
+  CAF_CHECK(normal.has_close_code);
+  CAF_CHECK_EQUAL(normal.close_code, 1000u);
+  CAF_CHECK_EQUAL(normal.payload, "bye");
 }
