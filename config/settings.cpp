@@ -136,6 +136,18 @@ const std::map<std::string, setter>& keys() {
        s.env = v;
        return {};
      }},
+    {"socketio.path",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v.size() < 2 || v.front() != '/' || v.back() != '/')
+         return "path must start and end with '/'";
+       s.socketio_path = v;
+       return {};
+     }},
+    {"socketio.ping_interval_ms", milliseconds(&settings::socketio_ping_interval)},
+    {"socketio.ping_timeout_ms", milliseconds(&settings::socketio_ping_timeout)},
+    {"socketio.max_payload", number<std::size_t>(&settings::socketio_max_payload, 1024, 64u << 20)},
+    {"socketio.connect_timeout_ms", milliseconds(&settings::socketio_connect_timeout)},
+    {"socketio.conformance", boolean(&settings::socketio_conformance)},
     {"storage.data_dir", text(&settings::data_dir)},
     {"storage.synchronous",
      [](settings& s, const std::string& v) -> std::string {
@@ -344,6 +356,16 @@ settings_result load_settings(int argc, char** argv) {
       return {std::nullopt, "flag: " + err, 2};
   if (s.require_token && s.jwt_secret.empty())
     return {std::nullopt, "auth.require_token needs auth.jwt_secret (or --jwt-secret / JWT_SECRET)", 2};
+  if (s.socketio_conformance) {
+    if (s.env == "production")
+      return {std::nullopt, "socketio.conformance is a test mode and is refused in production", 2};
+    // The reference servers' settings, as the test suites' READMEs give them.
+    s.socketio_ping_interval = std::chrono::milliseconds{300};
+    s.socketio_ping_timeout = std::chrono::milliseconds{200};
+    s.socketio_max_payload = 1000000;
+    s.socketio_connect_timeout = std::chrono::milliseconds{1000};
+    s.cors_origins = {"*"};
+  }
   if (s.heartbeat_timeout <= s.heartbeat_interval)
     return {std::nullopt, "server.heartbeat_timeout_ms must exceed server.heartbeat_interval_ms", 2};
   return {s, {}, 0};

@@ -29,6 +29,16 @@ struct settings {
   double rate_limit_burst = 100.0;
   std::string env = "development";
 
+  // [socketio]
+  std::string socketio_path = "/socket.io/";
+  std::chrono::milliseconds socketio_ping_interval{25000};
+  std::chrono::milliseconds socketio_ping_timeout{20000};
+  std::size_t socketio_max_payload = 1000000;
+  std::chrono::milliseconds socketio_connect_timeout{45000};
+  /// Mounts the reference servers of Socket.IO's protocol test suites
+  /// (never in production).
+  bool socketio_conformance = false;
+
   // [storage]
   std::string data_dir = "./data";
   bool synchronous_full = true;

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "gateway/endpoint.hpp"
+#include "gateway/engineio.hpp"
 #include "gateway/http_types.hpp"
+#include "gateway/socketio_namespace.hpp"
 
 namespace roomcast {
 
@@ -63,6 +65,19 @@ class router {
 public:
   void add(http_route r);
   void add(upgrade_route r);
+  /// An Engine.IO endpoint with its own handler (the gateway mounts its
+  /// polling and WebSocket routes at start).
+  void add(eio_mount m) { eio_.push_back(std::move(m)); }
+  /// A Socket.IO namespace ("/chat"); the gateway serves Socket.IO on its
+  /// configured path once any namespace is registered.
+  void add_namespace(std::string name, std::shared_ptr<sio_namespace> ns) {
+    namespaces_.emplace_back(std::move(name), std::move(ns));
+  }
+
+  const std::vector<eio_mount>& engineio_mounts() const noexcept { return eio_; }
+  const std::vector<std::pair<std::string, std::shared_ptr<sio_namespace>>>& namespaces() const noexcept {
+    return namespaces_;
+  }
 
   /// Origins CORS routes answer to ("*" for any).
   void allow_origins(std::vector<std::string> origins) { origins_ = std::move(origins); }
@@ -94,6 +109,8 @@ private:
   std::vector<http_route> http_;
   std::vector<upgrade_route> upgrades_;
   std::vector<std::string> origins_;
+  std::vector<eio_mount> eio_;
+  std::vector<std::pair<std::string, std::shared_ptr<sio_namespace>>> namespaces_;
 };
 
 /// True when `path` matches `pattern`; captures `:name` segments.

@@ -6,7 +6,10 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/engineio_server.hpp"
+#include "gateway/lane.hpp"
 #include "gateway/listener.hpp"
+#include "gateway/socketio_handler.hpp"
 #include "gateway/transport_session.hpp"
 
 namespace asio = boost::asio;
@@ -29,6 +32,7 @@ struct server::impl {
   std::vector<std::unique_ptr<lane>> lanes;
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<engineio_server>> engineio;
   asio::ip::tcp::endpoint bound;
 
   impl(const settings& cfg, std::shared_ptr<const router> routes) : ctx(cfg, std::move(routes)) {
@@ -54,14 +58,45 @@ std::string server::start() {
   std::vector<asio::io_context*> contexts;
   for (auto& l : impl_->lanes)
     contexts.push_back(&l->ioc);
+  mount_engineio(contexts);
   impl_->acceptor = std::make_shared<listener>(std::move(contexts), impl_->ctx);
   if (auto err = impl_->acceptor->listen({address, cfg.listen_port}); !err.empty())
     return err;
   impl_->bound = impl_->acceptor->local_endpoint();
   impl_->acceptor->run();
   for (auto& l : impl_->lanes)
-    impl_->threads.emplace_back([ioc = &l->ioc] { ioc->run(); });
+    impl_->threads.emplace_back([ioc = &l->ioc] {
+      current_lane() = ioc;
+      ioc->run();
+    });
   return {};
+}
+
+void server::mount_engineio(const std::vector<asio::io_context*>& contexts) {
+  auto& ctx = impl_->ctx;
+  auto& cfg = ctx.cfg;
+  auto mounts = ctx.routes->engineio_mounts();
+  if (!ctx.routes->namespaces().empty()) {
+    // Socket.IO is served once a dialect registered a namespace.
+    auto table = std::make_shared<const namespace_table>(ctx.routes->namespaces());
+    eio_mount sio;
+    sio.path = cfg.socketio_path;
+    sio.options = {cfg.socketio_ping_interval, cfg.socketio_ping_timeout, cfg.socketio_max_payload,
+                   cfg.send_queue_bytes};
+    sio.factory = [table, timeout = cfg.socketio_connect_timeout] {
+      return std::make_unique<socketio_handler>(table, timeout);
+    };
+    mounts.push_back(std::move(sio));
+  }
+  if (mounts.empty())
+    return;
+  auto routes = std::make_shared<router>(*ctx.routes);
+  for (auto& m : mounts) {
+    auto srv = std::make_shared<engineio_server>(m, contexts, ctx);
+    srv->mount(*routes);
+    impl_->engineio.push_back(std::move(srv));
+  }
+  ctx.routes = std::move(routes);
 }
 
 std::uint16_t server::port() const {

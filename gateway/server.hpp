@@ -6,6 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
 
 #include "config/settings.hpp"
 #include "gateway/router.hpp"
@@ -38,6 +43,9 @@ public:
   std::size_t open_sessions() const;
 
 private:
+  /// Engine.IO mounts and, with namespaces registered, Socket.IO: their routes.
+  void mount_engineio(const std::vector<boost::asio::io_context*>& contexts);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -31,6 +31,10 @@ wire_frame_ptr make_text_frame(std::string_view payload) {
   return std::make_shared<const wire_frame>(ws_opcode::text, payload);
 }
 
+wire_frame_ptr make_binary_frame(std::string_view payload) {
+  return std::make_shared<const wire_frame>(ws_opcode::binary, payload);
+}
+
 wire_frame_ptr make_close_frame(std::uint16_t code, std::string_view reason) {
   std::string body;
   body.push_back(static_cast<char>(code >> 8));

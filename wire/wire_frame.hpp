@@ -33,6 +33,8 @@ public:
 
   std::size_t size() const noexcept { return bytes_.size(); }
 
+  ws_opcode opcode() const noexcept { return static_cast<ws_opcode>(static_cast<std::uint8_t>(bytes_[0]) & 0x0F); }
+
 private:
   std::string bytes_;
   std::uint8_t header_size_;
@@ -42,6 +44,9 @@ using wire_frame_ptr = std::shared_ptr<const wire_frame>;
 
 /// Renders a text frame once; share the result with every recipient.
 wire_frame_ptr make_text_frame(std::string_view payload);
+
+/// A binary frame (Socket.IO attachments).
+wire_frame_ptr make_binary_frame(std::string_view payload);
 
 /// A close frame with status code and reason (reason cut to 123 bytes).
 wire_frame_ptr make_close_frame(std::uint16_t code, std::string_view reason);

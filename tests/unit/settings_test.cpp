@@ -205,6 +205,12 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.request_timeout = std::chrono::milliseconds{1};
   s.cors_origins = {"x"};
   s.conference_escape_html = false;
+  s.socketio_path = "/x/";
+  s.socketio_ping_interval = std::chrono::milliseconds{1};
+  s.socketio_ping_timeout = std::chrono::milliseconds{1};
+  s.socketio_max_payload = 1;
+  s.socketio_connect_timeout = std::chrono::milliseconds{1};
+  s.socketio_conformance = true;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }
