@@ -12,6 +12,7 @@
 #include <cctype>
 
 #include "gateway/handshake.hpp"
+#include "gateway/route_deadline.hpp"
 #include "gateway/router.hpp"
 #include "gateway/websocket_session.hpp"
 
@@ -151,14 +152,8 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
         self->reply(std::move(r), keep_alive);
       });
     }};
-    auto* route = ctx.routes->dispatch(req, res);
-    if (route && !res.answered()) {
-      timer.expires_after(route->timeout);
-      timer.async_wait([res](const boost::system::error_code& ec) {
-        if (!ec)
-          res.error(503, "the request timed out; try again");
-      });
-    }
+    if (auto* route = ctx.routes->dispatch(req, res))
+      arm_route_deadline(timer, res, route->timeout);
   }
 
   void on_upgrade() {
