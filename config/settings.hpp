@@ -23,6 +23,14 @@ struct settings {
   std::chrono::milliseconds heartbeat_timeout{60000};
   /// A client must send its whole HTTP request (or upgrade) within this.
   std::chrono::milliseconds request_timeout{30000};
+  /// Open TCP connections, HTTP and WebSocket; more are answered 503.
+  std::size_t max_connections = 50000;
+  /// Open TCP connections from one remote address; more are answered 503.
+  std::size_t max_connections_per_ip = 1000;
+  /// Connections still in HTTP (not upgraded, request unfinished); more are answered 503.
+  std::size_t max_pending_http = 5000;
+  /// Rooms one client connection may be in at once; each dialect enforces it.
+  std::size_t max_rooms_per_connection = 16;
   /// Origins allowed to call REST routes from a browser ("*": any).
   std::vector<std::string> cors_origins{"*"};
   double rate_limit_per_second = 50.0;

@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include "config/settings.hpp"
@@ -21,6 +23,18 @@ struct gateway_context {
   std::atomic<std::size_t> open_sessions{0};
   std::atomic<std::uint64_t> frames_in{0};
   std::atomic<bool> draining{false}; ///< shutting down: refuse new upgrades
+
+  /// Connection limits (cfg.max_connections*, max_pending_http), counted by
+  /// connection_slot: a slot is taken at accept and given back when the
+  /// session holding it, HTTP or WebSocket, lets it go.
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::size_t> pending_http{0}; ///< sockets still in http_session
+  std::mutex per_ip_mu;
+  std::unordered_map<std::string, std::size_t> per_ip; ///< remote address -> open connections
+  /// Refusals since the last warning, and when that was (steady clock, ns):
+  /// refusals are logged at most once a second.
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::int64_t> last_refusal_log{0};
 
   /// Live sessions of every transport, so a drain can reach each one. Lock
   /// only to copy out.

@@ -12,6 +12,7 @@
 #include <cctype>
 
 #include "gateway/handshake.hpp"
+#include "gateway/route_deadline.hpp"
 #include "gateway/router.hpp"
 #include "gateway/websocket_session.hpp"
 
@@ -56,13 +57,17 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
   std::string upgrade;
   asio::steady_timer timer;
   std::string remote;
+  connection_slot slot; ///< counted as pending HTTP while held here
 
-  impl(asio::ip::tcp::socket&& s, gateway_context& c)
-    : socket(std::move(s)), ctx(c), timer(socket.get_executor()) {
-    boost::system::error_code ec;
-    auto ep = socket.remote_endpoint(ec);
-    if (!ec)
-      remote = ep.address().to_string();
+  impl(asio::ip::tcp::socket&& s, gateway_context& c, connection_slot sl)
+    : socket(std::move(s)), ctx(c), timer(socket.get_executor()), slot(std::move(sl)) {
+    remote = slot.remote_address();
+    if (remote.empty()) {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec)
+        remote = ep.address().to_string();
+    }
   }
 
   /// Slow or silent clients don't get to hold a socket forever.
@@ -147,14 +152,8 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
         self->reply(std::move(r), keep_alive);
       });
     }};
-    auto* route = ctx.routes->dispatch(req, res);
-    if (route && !res.answered()) {
-      timer.expires_after(route->timeout);
-      timer.async_wait([res](const boost::system::error_code& ec) {
-        if (!ec)
-          res.error(503, "the request timed out; try again");
-      });
-    }
+    if (auto* route = ctx.routes->dispatch(req, res))
+      arm_route_deadline(timer, res, route->timeout);
   }
 
   void on_upgrade() {
@@ -210,21 +209,24 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
                         // Bytes the client sent right behind its request belong to the WebSocket.
                         std::string leftover{static_cast<const char*>(self->buffer.data().data()),
                                              self->buffer.size()};
+                        self->slot.upgraded();
                         auto ws = std::make_shared<websocket_session>(std::move(self->socket), self->ctx,
-                                                                      std::move(conn));
+                                                                      std::move(conn), std::move(self->slot));
                         ws->start(std::move(leftover));
                       });
   }
 
   void shutdown() {
     boost::system::error_code ec;
+    timer.cancel();
     socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     socket.close(ec);
+    slot.release(); // a pending responder may keep this object a while
   }
 };
 
-http_session::http_session(asio::ip::tcp::socket&& socket, gateway_context& ctx)
-  : impl_(std::make_shared<impl>(std::move(socket), ctx)) {}
+http_session::http_session(asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot)
+  : impl_(std::make_shared<impl>(std::move(socket), ctx, std::move(slot))) {}
 
 void http_session::run() {
   impl_->do_read();

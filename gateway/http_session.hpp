@@ -6,13 +6,16 @@
 
 #include <memory>
 
+#include "gateway/connection_slot.hpp"
 #include "gateway/gateway_context.hpp"
 
 namespace roomcast {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx);
+  /// `slot`: the connection's place under the limits; held until the
+  /// socket closes, or handed on to the WebSocket session at an upgrade.
+  http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot);
   void run();
 
 private:

@@ -1,14 +1,79 @@
 #include "gateway/listener.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+
+#include "gateway/connection_slot.hpp"
 #include "gateway/http_session.hpp"
 
 namespace asio = boost::asio;
 
 namespace roomcast {
+
+namespace {
+
+/// How long a refused client gets to read its 503 before the socket closes.
+constexpr std::chrono::milliseconds refusal_linger{1000};
+
+/// A connection over a limit: a fixed 503, then close. After the response
+/// its input is read and dropped until the client hangs up or the linger
+/// ends, so an unread request does not turn our close into a reset that
+/// could swallow the 503.
+struct refusal : std::enable_shared_from_this<refusal> {
+  asio::ip::tcp::socket socket;
+  asio::steady_timer timer;
+  std::array<char, 1024> sink;
+
+  explicit refusal(asio::ip::tcp::socket&& s) : socket(std::move(s)), timer(socket.get_executor()) {}
+
+  static const std::string& response() {
+    static const std::string text = [] {
+      const std::string body = R"({"error":"too many connections; try again later"})";
+      return "HTTP/1.1 503 Service Unavailable\r\nServer: roomcast\r\nContent-Type: application/json\r\n"
+             "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    return text;
+  }
+
+  void run() {
+    timer.expires_after(refusal_linger);
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec)
+        self->close();
+    });
+    asio::async_write(socket, asio::buffer(response()),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        if (ec)
+                          return self->close();
+                        boost::system::error_code ignored;
+                        self->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                        self->drain();
+                      });
+  }
+
+  void drain() {
+    socket.async_read_some(asio::buffer(sink), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                           std::size_t) {
+      if (ec)
+        return self->close();
+      self->drain();
+    });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    timer.cancel();
+    socket.close(ignored);
+  }
+};
+
+} // namespace
 
 listener::listener(std::vector<asio::io_context*> contexts, gateway_context& ctx)
   : contexts_(std::move(contexts)), ctx_(ctx), acceptor_(*contexts_.front()), retry_(*contexts_.front()) {}
@@ -61,7 +126,19 @@ void listener::do_accept() {
     }
     // Everything of this connection runs on its own I/O thread from here.
     auto ex = socket.get_executor();
-    asio::post(ex, [s = std::make_shared<http_session>(std::move(socket), self->ctx_)] { s->run(); });
+    boost::system::error_code rec;
+    auto remote = socket.remote_endpoint(rec);
+    auto address = rec ? std::string{} : remote.address().to_string();
+    auto admission = connection_slot::admit(self->ctx_, address);
+    if (auto* why = std::get_if<connection_refusal>(&admission)) {
+      connection_slot::log_refusal(self->ctx_, *why, address);
+      asio::post(ex, [r = std::make_shared<refusal>(std::move(socket))] { r->run(); });
+    } else {
+      asio::post(ex, [s = std::make_shared<http_session>(std::move(socket), self->ctx_,
+                                                         std::move(std::get<connection_slot>(admission)))] {
+        s->run();
+      });
+    }
     self->do_accept();
   });
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Accepts TCP connections and deals them out to the I/O threads
-// round-robin; each gets an http_session there.
+// round-robin; each gets an http_session there, or, over a connection
+// limit (connection_slot), a 503 with Retry-After and a close.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -23,9 +23,11 @@ constexpr std::size_t max_waiting_pongs = 16; // more pings than this between wr
 
 } // namespace
 
-websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn)
+websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
+                                     connection_slot slot)
   : socket_(std::move(socket)),
     ctx_(ctx),
+    slot_(std::move(slot)),
     conn_(std::move(conn)),
     parser_(ctx.cfg.max_frame_bytes),
     timer_(socket_.get_executor()),
@@ -395,6 +397,7 @@ void websocket_session::terminate(const char* why) {
   boost::system::error_code ec;
   timer_.cancel();
   socket_.close(ec);
+  slot_.release(); // the session object may outlive its socket (held by an actor)
   {
     std::lock_guard lk(mu_);
     closing_ = true;

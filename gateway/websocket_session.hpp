@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "wire/client_link.hpp"
+#include "gateway/connection_slot.hpp"
 #include "gateway/gateway_context.hpp"
 #include "gateway/ws_parser.hpp"
 
@@ -31,7 +32,9 @@ public:
 
   /// `socket`'s executor must be an io_context run by one thread: every
   /// private member function below runs on that thread, unsynchronized.
-  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn);
+  /// `slot`: the connection's place under the limits, from the HTTP session.
+  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
+                    connection_slot slot = {});
   ~websocket_session() override;
 
   /// Starts the endpoint's connection and reading. `leftover`: bytes the
@@ -74,6 +77,7 @@ private:
 
   tcp::socket socket_;
   gateway_context& ctx_;
+  connection_slot slot_; ///< I/O thread; given back when the socket closes
   std::unique_ptr<ws_connection> conn_; ///< I/O thread; null once released
   ws_parser parser_;
   std::string pending_; ///< bytes of an incomplete frame; empty when idle

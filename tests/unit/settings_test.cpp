@@ -63,6 +63,10 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.max_message_chars, b.max_message_chars);
   CAF_CHECK_EQUAL(a.max_username_chars, b.max_username_chars);
   CAF_CHECK_EQUAL(a.request_timeout.count(), b.request_timeout.count());
+  CAF_CHECK_EQUAL(a.max_connections, b.max_connections);
+  CAF_CHECK_EQUAL(a.max_connections_per_ip, b.max_connections_per_ip);
+  CAF_CHECK_EQUAL(a.max_pending_http, b.max_pending_http);
+  CAF_CHECK_EQUAL(a.max_rooms_per_connection, b.max_rooms_per_connection);
   CAF_CHECK_EQUAL(a.conference_escape_html, b.conference_escape_html);
   // Every field, including those added after this list was written.
   CAF_CHECK(a == b);
@@ -203,6 +207,10 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.max_message_chars = 1;
   s.max_username_chars = 1;
   s.request_timeout = std::chrono::milliseconds{1};
+  s.max_connections = 1;
+  s.max_connections_per_ip = 1;
+  s.max_pending_http = 1;
+  s.max_rooms_per_connection = 1;
   s.cors_origins = {"x"};
   s.conference_escape_html = false;
   s.socketio_path = "/x/";
@@ -247,6 +255,10 @@ heartbeat_timeout_ms = 3000
 rate_limit_per_second = 2.5
 rate_limit_burst = 9
 env = "production"
+max_connections = 300
+max_connections_per_ip = 30
+max_pending_http = 40
+max_rooms_per_connection = 3
 [storage]
 data_dir = "/var/lib/roomcast"
 synchronous = "normal"
@@ -276,6 +288,10 @@ max_username_chars = 20
   CAF_CHECK_EQUAL(s.rate_limit_per_second, 2.5);
   CAF_CHECK_EQUAL(s.rate_limit_burst, 9.0);
   CAF_CHECK_EQUAL(s.env, "production");
+  CAF_CHECK_EQUAL(s.max_connections, 300u);
+  CAF_CHECK_EQUAL(s.max_connections_per_ip, 30u);
+  CAF_CHECK_EQUAL(s.max_pending_http, 40u);
+  CAF_CHECK_EQUAL(s.max_rooms_per_connection, 3u);
   CAF_CHECK_EQUAL(s.data_dir, "/var/lib/roomcast");
   CAF_CHECK_EQUAL(s.db_path(), "/var/lib/roomcast/roomcast.db");
   CAF_CHECK_EQUAL(s.synchronous_full, false);
@@ -324,6 +340,10 @@ CAF_TEST(wrong TOML values are errors naming the key) {
     {"[server]\nrate_limit_burst = -5.0\n", "server.rate_limit_burst"},
     {"[server]\nrate_limit_burst = \"lots\"\n", "server.rate_limit_burst"},
     {"[server]\nenv = \"staging\"\n", "server.env"},
+    {"[server]\nmax_connections = 0\n", "server.max_connections"},
+    {"[server]\nmax_connections_per_ip = -1\n", "server.max_connections_per_ip"},
+    {"[server]\nmax_pending_http = \"many\"\n", "server.max_pending_http"},
+    {"[server]\nmax_rooms_per_connection = 0\n", "server.max_rooms_per_connection"},
     {"[server]\nlisten = \"localhost\"\n", "server.listen"},
     {"[server]\nlisten = \"localhost:65536\"\n", "server.listen"},
     {"[server]\nlisten = \"localhost:http\"\n", "server.listen"},
