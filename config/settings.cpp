@@ -186,6 +186,7 @@ const std::map<std::string, setter>& keys() {
        return {};
      }},
     {"conference.escape_html", boolean(&settings::conference_escape_html)},
+    {"conference.allowed_origins", list(&settings::conference_origins)},
     {"conference.room_capacity", number<std::size_t>(&settings::room_capacity, 1, 1'000'000)},
     {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
     {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
@@ -370,6 +371,8 @@ settings_result load_settings(int argc, char** argv) {
     s.socketio_connect_timeout = std::chrono::milliseconds{1000};
     s.cors_origins = {"*"};
   }
+  if (s.cors_origins == std::vector<std::string>{"auto"})
+    s.cors_origins = s.env == "production" ? std::vector<std::string>{} : std::vector<std::string>{"*"};
   if (s.heartbeat_timeout <= s.heartbeat_interval)
     return {std::nullopt, "server.heartbeat_timeout_ms must exceed server.heartbeat_interval_ms", 2};
   return {s, {}, 0};

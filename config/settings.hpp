@@ -31,8 +31,10 @@ struct settings {
   std::size_t max_pending_http = 5000;
   /// Rooms one client connection may be in at once; each dialect enforces it.
   std::size_t max_rooms_per_connection = 16;
-  /// Origins allowed to call REST routes from a browser ("*": any).
-  std::vector<std::string> cors_origins{"*"};
+  /// Browser origins allowed to open WebSockets, poll Engine.IO and call
+  /// REST routes ("*": any). The same origin as the Host always is. "auto":
+  /// any in development and test, only the same origin in production.
+  std::vector<std::string> cors_origins{"auto"};
   double rate_limit_per_second = 50.0;
   double rate_limit_burst = 100.0;
   std::string env = "development";
@@ -60,6 +62,7 @@ struct settings {
 
   // [conference]
   bool conference_escape_html = true; ///< false: names and chat are delivered raw
+  std::vector<std::string> conference_origins; ///< empty: server.cors_origins
   std::size_t room_capacity = 100;
   std::size_t chat_history = 100;
   std::size_t max_message_chars = 2000;

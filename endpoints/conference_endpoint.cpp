@@ -163,7 +163,8 @@ dialect conference_dialect(const dialect_env& env) {
   d.mount = [&sys = env.sys, cfg](router& routes, const caf::actor& registry) {
     auto shared = std::make_shared<const conference_env>(
       conference_env{sys, registry, cfg, codec_limits{cfg.max_message_chars, cfg.max_username_chars}});
-    routes.add(upgrade_route{"/room/:roomId/websocket", std::make_shared<conference_endpoint>(shared)});
+    routes.add(upgrade_route{"/room/:roomId/websocket", std::make_shared<conference_endpoint>(shared),
+                             cfg.conference_origins});
   };
   return d;
 }

@@ -179,6 +179,7 @@ void engineio_server::mount(router& routes) {
   get.method = http_method::get;
   get.pattern = mount_.path;
   get.cors = true;
+  get.check_origin = true;
   get.timeout = poll_timeout;
   get.handler = [weak](http_request& req, responder res) {
     auto self = weak.lock();
@@ -209,6 +210,7 @@ void engineio_server::mount(router& routes) {
   post.method = http_method::post;
   post.pattern = mount_.path;
   post.cors = true;
+  post.check_origin = true;
   post.body_limit = o.max_payload + 1; // larger bodies end the session (engineio_session::post)
   post.handler = [weak](http_request& req, responder res) {
     auto self = weak.lock();

@@ -164,6 +164,10 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
       return reply(http_response::error(404, "no WebSocket endpoint here"), false);
     if (ctx.draining)
       return reply(http_response::error(503, "shutting down"), false);
+    // Cross-site WebSocket hijacking: a foreign page must not open a socket
+    // with the user's cookies.
+    if (!ctx.routes->origin_allowed(r, route->origins))
+      return reply(http_response::error(403, "origin not allowed"), false);
     if (req[http::field::sec_websocket_version] != "13") {
       // RFC 6455 4.2.2: tell the client which version we speak.
       auto refusal = http_response::error(426, "unsupported WebSocket version");

@@ -180,15 +180,35 @@ router::match router::find(http_method method, std::string_view path) const {
   return m;
 }
 
+namespace {
+
+bool listed(const std::vector<std::string>& list, std::string_view origin) {
+  return std::find(list.begin(), list.end(), "*") != list.end()
+         || std::find(list.begin(), list.end(), origin) != list.end();
+}
+
+} // namespace
+
 string_pairs router::cors_headers(std::string_view origin) const {
   if (origin.empty())
     return {};
-  bool any = std::find(origins_.begin(), origins_.end(), "*") != origins_.end();
-  if (!any && std::find(origins_.begin(), origins_.end(), origin) == origins_.end())
+  if (!listed(origins_, origin))
     return {};
   return {{"Access-Control-Allow-Origin", std::string{origin}},
           {"Access-Control-Allow-Credentials", "true"},
           {"Vary", "Origin"}};
+}
+
+bool router::origin_allowed(const http_request& req, const std::vector<std::string>& allowed) const {
+  auto origin = req.header("origin");
+  if (origin.empty())
+    return true; // not a browser: nothing to hijack
+  auto host = req.header("host");
+  for (std::string_view scheme : {"http://", "https://"})
+    if (!host.empty() && origin.size() == scheme.size() + host.size() && origin.substr(0, scheme.size()) == scheme
+        && origin.substr(scheme.size()) == host)
+      return true;
+  return listed(allowed.empty() ? origins_ : allowed, origin);
 }
 
 const http_route* router::dispatch(http_request& req, responder res) const {
@@ -223,6 +243,10 @@ const http_route* router::dispatch(http_request& req, responder res) const {
   }
   auto& route = *m.route;
   req.params = std::move(m.params);
+  if (route.check_origin && !origin_allowed(req)) {
+    res.error(403, "origin not allowed");
+    return nullptr;
+  }
   if (route.cors) {
     auto extra = cors_headers(req.header("origin"));
     if (!extra.empty())

@@ -54,11 +54,16 @@ struct http_route {
   bool cors = false;
   /// A handler that has not answered by then gets 503 on its behalf.
   std::chrono::milliseconds timeout{10000};
+  /// Refuses (403) a browser request from an origin not allowed: for routes
+  /// with side effects that a foreign page must not trigger (Engine.IO polling).
+  bool check_origin = false;
 };
 
 struct upgrade_route {
   std::string pattern;
   std::shared_ptr<ws_endpoint> endpoint;
+  /// Browser origins allowed to open this WebSocket; empty: the router's.
+  std::vector<std::string> origins = {};
 };
 
 class router {
@@ -104,6 +109,11 @@ public:
 
   /// The CORS headers for a request from `origin`; none when it is not allowed.
   string_pairs cors_headers(std::string_view origin) const;
+
+  /// May a browser page from `req`'s Origin use this server? No Origin (not a
+  /// browser), the same origin as the Host, or one of `allowed` ("*": any;
+  /// empty: the router's list).
+  bool origin_allowed(const http_request& req, const std::vector<std::string>& allowed = {}) const;
 
 private:
   std::vector<http_route> http_;

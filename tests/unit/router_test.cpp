@@ -310,3 +310,48 @@ CAF_TEST(the bearer token comes from the Authorization header) {
   CAF_CHECK_EQUAL(with("Bearer    ").bearer_token(), "");
   CAF_CHECK_EQUAL(request(http_method::get, "/").bearer_token(), "");
 }
+
+// -- origins ----------------------------------------------------------------------
+
+CAF_TEST(requests without an Origin or from the origin of the Host are always allowed) {
+  router r; // no origins listed: same origin only
+  CAF_CHECK(r.origin_allowed(request(http_method::get, "/ws")));
+  CAF_CHECK(r.origin_allowed(request(http_method::get, "/ws", {}, {{"host", "chat.example:8080"},
+                                                                  {"origin", "http://chat.example:8080"}})));
+  CAF_CHECK(r.origin_allowed(request(http_method::get, "/ws", {}, {{"host", "chat.example"},
+                                                                  {"origin", "https://chat.example"}})));
+  CAF_CHECK(!r.origin_allowed(request(http_method::get, "/ws", {}, {{"host", "chat.example"},
+                                                                   {"origin", "https://evil.example"}})));
+  CAF_CHECK(!r.origin_allowed(request(http_method::get, "/ws", {}, {{"host", "chat.example"},
+                                                                   {"origin", "https://chat.example.evil"}})));
+}
+
+CAF_TEST(listed origins are allowed and a route may bring its own list) {
+  router r;
+  r.allow_origins({"https://app.example"});
+  auto from = [](std::string origin) {
+    return request(http_method::get, "/ws", {}, {{"host", "api.example"}, {"origin", std::move(origin)}});
+  };
+  CAF_CHECK(r.origin_allowed(from("https://app.example")));
+  CAF_CHECK(!r.origin_allowed(from("https://other.example")));
+  CAF_CHECK(r.origin_allowed(from("https://other.example"), {"https://other.example"}));
+  CAF_CHECK(!r.origin_allowed(from("https://app.example"), {"https://other.example"}));
+  r.allow_origins({"*"});
+  CAF_CHECK(r.origin_allowed(from("https://anyone.example")));
+}
+
+CAF_TEST(a route that checks origins refuses a foreign page with 403 before its handler runs) {
+  router r;
+  bool called = false;
+  auto rt = route(http_method::post, "/poll", [&](http_request&, responder res) {
+    called = true;
+    res.json(200, "{}");
+  });
+  rt.check_origin = true;
+  r.add(std::move(rt));
+  answers a;
+  auto req = request(http_method::post, "/poll", "x", {{"host", "h"}, {"origin", "https://evil.example"}});
+  r.dispatch(req, a.make());
+  CAF_CHECK_EQUAL(a.only().status, 403u);
+  CAF_CHECK(!called);
+}

@@ -212,6 +212,7 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.max_pending_http = 1;
   s.max_rooms_per_connection = 1;
   s.cors_origins = {"x"};
+  s.conference_origins = {"x"};
   s.conference_escape_html = false;
   s.socketio_path = "/x/";
   s.socketio_ping_interval = std::chrono::milliseconds{1};
@@ -424,7 +425,18 @@ CAF_TEST(a bad value in the environment is an error naming the setting) {
 
 CAF_TEST(no flags and no environment give the defaults) {
   clean_environment env;
-  check_same(loaded({}), settings{});
+  settings expected;
+  expected.cors_origins = {"*"}; // "auto" in development
+  check_same(loaded({}), expected);
+}
+
+CAF_TEST(allowed origins default to any in development and to the same origin only in production) {
+  clean_environment env;
+  CAF_CHECK_EQUAL(loaded({"--env", "development"}).cors_origins, std::vector<std::string>{"*"});
+  CAF_CHECK(loaded({"--env", "production"}).cors_origins.empty());
+  CAF_CHECK_EQUAL(loaded({"--env", "production", "--set", "server.cors_origins=https://a.example, https://b.example"})
+                    .cors_origins,
+                  (std::vector<std::string>{"https://a.example", "https://b.example"}));
 }
 
 CAF_TEST(each layer overrides the one below it) {
