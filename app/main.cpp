@@ -18,6 +18,7 @@
 #include "actors/registry.hpp"
 #include "config/settings.hpp"
 #include "endpoints/conference_endpoint.hpp"
+#include "endpoints/signaling_endpoint.hpp"
 #include "gateway/server.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "persistence/persistence_messages.hpp"
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
   // Every dialect brings its kinds of room and its routes; nothing else
   // here knows one.
   roomcast::dialect_env env{sys, cfg, persistence, *secret};
-  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env)};
+  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env), roomcast::signaling_dialect(env)};
   std::vector<roomcast::room_kind> kinds;
   for (auto& d : dialects)
     kinds.insert(kinds.end(), d.kinds.begin(), d.kinds.end());
