@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -228,4 +229,43 @@ CAF_TEST(with a turn secret the ice servers carry time limited credentials) {
 CAF_TEST(timestamps render as iso 8601 utc with milliseconds) {
   CAF_CHECK_EQUAL(iso8601_ms(0), "1970-01-01T00:00:00.000Z");
   CAF_CHECK_EQUAL(iso8601_ms(1704067200123), "2024-01-01T00:00:00.123Z");
+}
+
+CAF_TEST(mutated messages decode to a command or an error and render valid json) {
+  const std::vector<std::string> seeds{
+    R"({"type":"join-room","roomId":"r","peerId":"p","displayName":"N","mediaState":{"audio":true}})",
+    R"({"type":"offer","roomId":"r","toPeerId":"p","offer":{"type":"offer","sdp":"v=0"}})",
+    R"({"type":"ice-candidate","toPeerId":"p","candidate":{"candidate":"c","sdpMid":"0"}})",
+    R"({"type":"media-state-changed","mediaState":{"video":false}})",
+  };
+  std::mt19937 rng{20261203};
+  std::size_t commands = 0, errors = 0;
+  for (int round = 0; round < 20000; ++round) {
+    auto text = seeds[rng() % seeds.size()];
+    for (int k = 1 + rng() % 4; k > 0 && !text.empty(); --k) {
+      auto pos = rng() % text.size();
+      switch (rng() % 3) {
+        case 0: text[pos] = static_cast<char>(rng() % 256); break;
+        case 1: text.erase(pos, 1 + rng() % 3); break;
+        default: text.insert(pos, 1, "{}[]\",:\\\x00\xff"[rng() % 10]); break;
+      }
+    }
+    auto r = decode_signaling(text);
+    if (auto* c = std::get_if<signaling_command>(&r)) {
+      ++commands;
+      if (!c->payload.empty()) {
+        json::error_code ec;
+        json::parse(c->payload, ec);
+        CAF_CHECK(!ec);
+      }
+    } else {
+      ++errors;
+      auto& e = std::get<signaling_decode_error>(r);
+      json::error_code ec;
+      json::parse(render_signaling_error(e.code, e.message)->payload(), ec);
+      CAF_CHECK(!ec);
+    }
+  }
+  CAF_CHECK(commands > 0);
+  CAF_CHECK(errors > 0);
 }
