@@ -51,16 +51,24 @@ void durable_lifecycle::load(std::uint32_t history_limit, loader on_loaded) {
 }
 
 void durable_lifecycle::persist_now() {
+  persist_now([](bool) {});
+}
+
+void durable_lifecycle::persist_now(std::function<void(bool ok)> done) {
   if (!stored())
-    return;
+    return done(true);
   auto id = out_->begin_write();
   request_snapshot(write_timeout)
-    .then([this, id](persistence::committed_atom) { out_->commit(id); },
-          [this, id](caf::error& err) {
+    .then([this, id, done](persistence::committed_atom) {
+            out_->commit(id);
+            done(true);
+          },
+          [this, id, done](caf::error& err) {
             // The change is live in memory; clients learn of it even though
             // the disk refused it, rather than the room stalling.
             spdlog::error("{}: snapshot not stored: {}", key_, self_->system().render(err));
             out_->commit(id);
+            done(false);
           });
 }
 
@@ -94,14 +102,22 @@ void durable_lifecycle::quarantine(std::string reason) {
 }
 
 void durable_lifecycle::erase() {
+  erase([](bool) {});
+}
+
+void durable_lifecycle::erase(std::function<void(bool ok)> done) {
   if (!stored())
-    return;
+    return done(true);
   auto id = out_->begin_write();
   self_->request(cfg_.persistence, write_timeout, persistence::remove_atom::value, key_)
-    .then([this, id](persistence::committed_atom) { out_->commit(id); },
-          [this, id](caf::error& err) {
+    .then([this, id, done](persistence::committed_atom) {
+            out_->commit(id);
+            done(true);
+          },
+          [this, id, done](caf::error& err) {
             spdlog::error("{}: delete not stored: {}", key_, self_->system().render(err));
             out_->commit(id);
+            done(false);
           });
 }
 

@@ -55,12 +55,17 @@ public:
 
   /// Writes the snapshot now; frames emitted afterwards wait for its commit.
   void persist_now();
+  /// The same, and `done(ok)` once the write committed (or failed): for a
+  /// caller outside the room (a REST reply) that must not answer earlier.
+  void persist_now(std::function<void(bool ok)> done);
   /// Coalesces changes that need no barrier for the debounce period.
   void persist_later();
   /// Moves an undecodable snapshot aside; the room starts empty.
   void quarantine(std::string reason);
   /// Deletes the room from storage for good (it was closed).
   void erase();
+  /// The same, and `done(ok)` once the delete committed (or failed).
+  void erase(std::function<void(bool ok)> done);
 
   /// A member arrived: a pending passivation is off, refreshing is on.
   void touch();

@@ -27,6 +27,9 @@ void add_actor_message_types(caf::actor_system_config& cfg) {
   });
   cfg.add_message_type<conference_command>("roomcast.conference_command");
   cfg.add_message_type<join_reply>("roomcast.join_reply");
+  cfg.add_message_type<signaling_command>("roomcast.signaling_command");
+  cfg.add_message_type<signaling_join_reply>("roomcast.signaling_join_reply");
+  cfg.add_message_type<signaling_settings>("roomcast.signaling_settings");
 }
 
 } // namespace roomcast

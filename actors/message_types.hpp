@@ -12,7 +12,9 @@
 #include <string>
 
 #include "wire/client_link.hpp"
+#include "actors/signaling_snapshot.hpp"
 #include "dialects/conference_codec.hpp"
+#include "dialects/signaling_codec.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -36,6 +38,10 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using find_atom = caf::atom_constant<caf::atom("find")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+/// Signaling: apply meeting settings to a room (POST /api/rooms).
+using configure_atom = caf::atom_constant<caf::atom("sgconfig")>;
+/// Signaling: the room's public info (GET /api/rooms/:roomId); fails once closed.
+using info_atom = caf::atom_constant<caf::atom("sginfo")>;
 
 /// Why the registry could not answer with a room.
 enum class registry_error : std::uint8_t {
@@ -80,6 +86,28 @@ typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
   return f(caf::meta::type_name("join_reply"), x.code, x.message, x.peer_id, x.reason);
 }
 
+/// A connection asks a signaling room to admit it under `peer_id` (the
+/// contract lets clients choose it; the room refuses one already present).
+struct signaling_join {
+  std::string peer_id;
+  std::string display_name;
+  media_state media;
+  client_link_ptr link;
+};
+
+/// The signaling room's answer to a join: none, or an error of the catalogue.
+struct signaling_join_reply {
+  signaling_error code = signaling_error::none;
+  std::string message;
+
+  friend bool operator==(const signaling_join_reply&, const signaling_join_reply&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, signaling_join_reply& x) {
+  return f(caf::meta::type_name("signaling_join_reply"), x.code, x.message);
+}
+
 /// Registers this module's types (needed once messages cross nodes).
 void add_actor_message_types(caf::actor_system_config& cfg);
 
@@ -87,3 +115,4 @@ void add_actor_message_types(caf::actor_system_config& cfg);
 
 // The link is a process-local pointer: join requests never leave the node.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::join_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::signaling_join)

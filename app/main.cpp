@@ -19,6 +19,7 @@
 #include "config/settings.hpp"
 #include "endpoints/conference_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
+#include "endpoints/signaling_endpoint.hpp"
 #include "gateway/server.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "persistence/persistence_messages.hpp"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   // Every dialect brings its kinds of room and its routes; nothing else
   // here knows one.
   roomcast::dialect_env env{sys, cfg, persistence, *secret};
-  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env)};
+  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env), roomcast::signaling_dialect(env)};
   if (cfg.socketio_conformance)
     dialects.push_back(roomcast::socketio_conformance_dialect(env));
   std::vector<roomcast::room_kind> kinds;

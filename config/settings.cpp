@@ -199,6 +199,35 @@ const std::map<std::string, setter>& keys() {
          s.host_grace = std::chrono::seconds{n};
        return err;
      }},
+    {"signaling.auto_create_rooms", boolean(&settings::signaling_auto_create_rooms)},
+    {"signaling.default_max_participants",
+     number<std::uint32_t>(&settings::signaling_default_max_participants, 1, 1'000'000)},
+    {"signaling.max_participants_cap", number<std::uint32_t>(&settings::signaling_max_participants_cap, 1, 1'000'000)},
+    {"signaling.sfu_threshold", number<std::size_t>(&settings::signaling_sfu_threshold, 1, 1'000'000)},
+    {"signaling.join_link_base", text(&settings::signaling_join_link_base)},
+    {"signaling.stun_urls", list(&settings::signaling_stun_urls)},
+    {"signaling.turn_url", text(&settings::signaling_turn_url)},
+    {"signaling.turn_username", text(&settings::signaling_turn_username)},
+    {"signaling.turn_credential", text(&settings::signaling_turn_credential)},
+    {"signaling.turn_secret", text(&settings::signaling_turn_secret)},
+    {"signaling.turn_ttl_seconds",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 60, 86'400 * 365);
+       if (err.empty())
+         s.signaling_turn_ttl = std::chrono::seconds{n};
+       return err;
+     }},
+    {"signaling.require_auth", boolean(&settings::signaling_require_auth)},
+    {"signaling.escape_html", boolean(&settings::signaling_escape_html)},
+    {"signaling.room_retention_hours",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 1, 24 * 365 * 10);
+       if (err.empty())
+         s.signaling_room_retention = std::chrono::hours{n};
+       return err;
+     }},
   };
   return table;
 }
@@ -275,6 +304,10 @@ std::string apply_environment(settings& s, char** envp) {
     {"WS_HEARTBEAT_INTERVAL", "server.heartbeat_interval_ms"},
     {"CLIENT_URL", "server.cors_origins"},
     {"FRONTEND_URL", "server.cors_origins"},
+    {"STUN_URLS", "signaling.stun_urls"},
+    {"TURN_URL", "signaling.turn_url"},
+    {"TURN_USERNAME", "signaling.turn_username"},
+    {"TURN_CREDENTIAL", "signaling.turn_credential"},
   };
   std::map<std::string, std::string> found;
   for (auto e = envp; e && *e; ++e) {
@@ -373,6 +406,10 @@ settings_result load_settings(int argc, char** argv) {
   }
   if (s.cors_origins == std::vector<std::string>{"auto"})
     s.cors_origins = s.env == "production" ? std::vector<std::string>{} : std::vector<std::string>{"*"};
+  if (s.signaling_require_auth && s.jwt_secret.empty())
+    return {std::nullopt, "signaling.require_auth needs auth.jwt_secret (or --jwt-secret / JWT_SECRET)", 2};
+  if (s.signaling_default_max_participants > s.signaling_max_participants_cap)
+    return {std::nullopt, "signaling.default_max_participants exceeds signaling.max_participants_cap", 2};
   if (s.heartbeat_timeout <= s.heartbeat_interval)
     return {std::nullopt, "server.heartbeat_timeout_ms must exceed server.heartbeat_interval_ms", 2};
   return {s, {}, 0};

@@ -69,6 +69,22 @@ struct settings {
   std::size_t max_username_chars = 64;
   std::chrono::seconds host_grace{30};
 
+  // [signaling]
+  bool signaling_auto_create_rooms = true; ///< join-room to an unknown room creates it
+  std::uint32_t signaling_default_max_participants = 10;
+  std::uint32_t signaling_max_participants_cap = 100; ///< POST /api/rooms maxParticipants upper bound
+  std::size_t signaling_sfu_threshold = 4; ///< more participants: connectionMode "sfu"
+  std::string signaling_join_link_base = "http://localhost:3000/meeting";
+  std::vector<std::string> signaling_stun_urls{"stun:stun.l.google.com:19302"}; ///< STUN_URLS
+  std::string signaling_turn_url;        ///< TURN_URL
+  std::string signaling_turn_username;   ///< TURN_USERNAME
+  std::string signaling_turn_credential; ///< TURN_CREDENTIAL
+  std::string signaling_turn_secret;     ///< set: TURN REST credentials (coturn use-auth-secret)
+  std::chrono::seconds signaling_turn_ttl{86400};
+  bool signaling_require_auth = false; ///< with auth.jwt_secret: the upgrade needs ?token=
+  bool signaling_escape_html = true;
+  std::chrono::hours signaling_room_retention{24 * 7};
+
   std::string db_path() const;
 
   friend bool operator==(const settings&, const settings&) = default;

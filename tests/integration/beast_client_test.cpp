@@ -1,6 +1,7 @@
 // Integration test with a C++ client: Boost.Beast's websocket::stream against
 // the real roomcast binary (argv[1]). Starts the server on 127.0.0.1:0 with a
-// temporary data directory, drives one room with three clients, then stops
+// temporary data directory, drives one conference room with three clients and
+// a signaling room (/ws) with two, then stops
 // it with SIGTERM and expects close code 1001 and exit code 0.
 //
 // Prints one line per check and `N passed, M failed`; exits non-zero on any
@@ -184,10 +185,14 @@ public:
   const std::string& name() const { return name_; }
 
   void connect(unsigned short port, const std::string& room) {
+    connect_path(port, "/room/" + room + "/websocket");
+  }
+
+  /// Upgrades on any path (the signaling dialect lives at /ws).
+  void connect_path(unsigned short port, const std::string& path) {
     tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
     run([&](auto done) { ws_.next_layer().async_connect(ep, done); }, "connect");
-    run([&](auto done) { ws_.async_handshake("127.0.0.1:" + std::to_string(port), "/room/" + room + "/websocket", done); },
-        "handshake");
+    run([&](auto done) { ws_.async_handshake("127.0.0.1:" + std::to_string(port), path, done); }, "handshake");
   }
 
   void send_text(const std::string& text) {
@@ -202,18 +207,21 @@ public:
     send_text(json::serialize(o));
   }
 
-  /// The next event named `event` (earlier other events stay queued).
+  /// The next event named `event` (earlier other events stay queued): its
+  /// `data` for conference events, the whole message for signaling ones
+  /// ({"type": T, ...}).
   json::object next(const std::string& event) {
+    auto body = [](json::object& m) { return m.contains("data") ? m["data"].as_object() : m; };
     for (auto i = pending_.begin(); i != pending_.end(); ++i)
       if (event_of(*i) == event) {
-        auto data = (*i)["data"].as_object();
+        auto data = body(*i);
         pending_.erase(i);
         return data;
       }
     for (;;) {
       auto msg = read_one();
       if (event_of(msg) == event)
-        return msg["data"].as_object();
+        return body(msg);
       pending_.push_back(std::move(msg));
     }
   }
@@ -241,6 +249,8 @@ public:
 private:
   static std::string event_of(const json::object& msg) {
     auto* e = msg.if_contains("event");
+    if (!e)
+      e = msg.if_contains("type"); // the signaling dialect's envelope
     return e && e->is_string() ? std::string{e->as_string()} : std::string{};
   }
 
@@ -250,8 +260,8 @@ private:
     auto text = beast::buffers_to_string(buf.data());
     json::error_code ec;
     auto v = json::parse(text, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("data"))
-      throw test_failure(name_ + ": not a conference event: " + text);
+    if (ec || !v.is_object() || !(v.as_object().contains("data") || v.as_object().contains("type")))
+      throw test_failure(name_ + ": not a conference event nor a signaling message: " + text);
     return v.as_object();
   }
 
@@ -383,6 +393,31 @@ void scenario(server_process& server, client& a, client& b, client& c) {
   check(str(c.next("error"), "code") == "UNKNOWN_EVENT", "unknown event: error event with code UNKNOWN_EVENT");
 }
 
+/// The signaling dialect on /ws: two peers join, an offer is relayed with
+/// fromPeerId taken from the sender's connection.
+void signaling_scenario(server_process& server, client& d, client& e) {
+  auto port = server.port();
+  d.connect_path(port, "/ws");
+  d.send_text(R"({"type":"join-room","roomId":"beast-sig","peerId":"sig_d","displayName":"Dora",)"
+              R"("mediaState":{"audio":true,"video":false,"screen":false},"timestamp":1})");
+  auto jd = d.next("room-joined");
+  check(str(jd, "peerId") == "sig_d" && jd["peers"].as_array().empty(), "signaling: room-joined, nobody else yet");
+  check(jd["iceServers"].is_array() && jd["timestamp"].is_int64(), "signaling: room-joined has iceServers and a timestamp");
+  e.connect_path(port, "/ws");
+  e.send_text(R"({"type":"join-room","roomId":"beast-sig","peerId":"sig_e","displayName":"Eve"})");
+  auto je = e.next("room-joined");
+  auto& peers = je["peers"].as_array();
+  check(peers.size() == 1 && str(peers[0].as_object(), "peerId") == "sig_d", "signaling: the second peer sees the first");
+  check(str(d.next("peer-joined"), "peerId") == "sig_e", "signaling: the first peer gets peer-joined");
+  e.send_text(R"({"type":"offer","roomId":"beast-sig","fromPeerId":"sig_d","toPeerId":"sig_d",)"
+              R"("offer":{"type":"offer","sdp":"v=0 beast"}})");
+  auto offer = d.next("offer");
+  check(str(offer, "fromPeerId") == "sig_e", "signaling: offer relayed with fromPeerId from the connection, not the payload");
+  check(offer["offer"].is_object() && str(offer["offer"].as_object(), "sdp") == "v=0 beast", "signaling: the SDP object is intact");
+  e.send_text("{not json");
+  check(str(e.next("error"), "code") == "INVALID_MESSAGE", "signaling: invalid JSON answers INVALID_MESSAGE");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -395,15 +430,20 @@ int main(int argc, char** argv) {
   try {
     server.start();
     std::cout << "roomcast listening on port " << server.port() << std::endl;
-    client a{"Alice"}, b{"Bob"}, c{"Carol"};
+    client a{"Alice"}, b{"Bob"}, c{"Carol"}, d{"Dora"}, e{"Eve"};
     try {
       scenario(server, a, b, c);
     } catch (const std::exception& e) {
       check(false, std::string{"scenario aborted: "} + e.what());
     }
+    try {
+      signaling_scenario(server, d, e);
+    } catch (const std::exception& ex) {
+      check(false, std::string{"signaling scenario aborted: "} + ex.what());
+    }
     // The clients answer the server's close while it shuts down.
     server.signal_term();
-    for (auto* x : {&a, &b, &c})
+    for (auto* x : {&a, &b, &c, &d, &e})
       check(x->wait_close() == 1001, x->name() + " is closed with 1001 on SIGTERM");
     int rc = server.wait_exit();
     check(rc == 0, "SIGTERM: the server exits with code 0 (got " + std::to_string(rc) + ")");

@@ -68,6 +68,20 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.max_pending_http, b.max_pending_http);
   CAF_CHECK_EQUAL(a.max_rooms_per_connection, b.max_rooms_per_connection);
   CAF_CHECK_EQUAL(a.conference_escape_html, b.conference_escape_html);
+  CAF_CHECK_EQUAL(a.signaling_auto_create_rooms, b.signaling_auto_create_rooms);
+  CAF_CHECK_EQUAL(a.signaling_default_max_participants, b.signaling_default_max_participants);
+  CAF_CHECK_EQUAL(a.signaling_max_participants_cap, b.signaling_max_participants_cap);
+  CAF_CHECK_EQUAL(a.signaling_sfu_threshold, b.signaling_sfu_threshold);
+  CAF_CHECK_EQUAL(a.signaling_join_link_base, b.signaling_join_link_base);
+  CAF_CHECK_EQUAL(a.signaling_stun_urls, b.signaling_stun_urls);
+  CAF_CHECK_EQUAL(a.signaling_turn_url, b.signaling_turn_url);
+  CAF_CHECK_EQUAL(a.signaling_turn_username, b.signaling_turn_username);
+  CAF_CHECK_EQUAL(a.signaling_turn_credential, b.signaling_turn_credential);
+  CAF_CHECK_EQUAL(a.signaling_turn_secret, b.signaling_turn_secret);
+  CAF_CHECK_EQUAL(a.signaling_turn_ttl.count(), b.signaling_turn_ttl.count());
+  CAF_CHECK_EQUAL(a.signaling_require_auth, b.signaling_require_auth);
+  CAF_CHECK_EQUAL(a.signaling_escape_html, b.signaling_escape_html);
+  CAF_CHECK_EQUAL(a.signaling_room_retention.count(), b.signaling_room_retention.count());
   // Every field, including those added after this list was written.
   CAF_CHECK(a == b);
 }
@@ -103,7 +117,7 @@ public:
       std::string entry{*e};
       auto name = entry.substr(0, entry.find('='));
       if (name.rfind("ROOMCAST_", 0) == 0 || name == "JWT_SECRET" || name == "NODE_ENV"
-          || name == "WS_HEARTBEAT_INTERVAL") {
+          || name == "WS_HEARTBEAT_INTERVAL" || name == "STUN_URLS" || name.rfind("TURN_", 0) == 0) {
         names.push_back(name);
         saved_.emplace_back(name, entry.substr(name.size() + 1));
       }
@@ -392,6 +406,21 @@ CAF_TEST(environment variables reach their settings) {
   expected.env = "production";
   expected.data_dir = "/srv/data";
   expected.room_capacity = 8;
+  check_same(s, expected);
+}
+
+CAF_TEST(the signaling contract names reach the signaling settings) {
+  auto [s, err] = from_env({"STUN_URLS=stun:a:3478, stun:b:3478", "TURN_URL=turn:t:3478", "TURN_USERNAME=u",
+                            "TURN_CREDENTIAL=p", "ROOMCAST_SIGNALING_TURN_SECRET=shh",
+                            "ROOMCAST_SIGNALING_AUTO_CREATE_ROOMS=false"});
+  CAF_CHECK_EQUAL(err, "");
+  settings expected;
+  expected.signaling_stun_urls = {"stun:a:3478", "stun:b:3478"};
+  expected.signaling_turn_url = "turn:t:3478";
+  expected.signaling_turn_username = "u";
+  expected.signaling_turn_credential = "p";
+  expected.signaling_turn_secret = "shh";
+  expected.signaling_auto_create_rooms = false;
   check_same(s, expected);
 }
 
