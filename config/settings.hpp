@@ -48,6 +48,13 @@ struct settings {
   std::size_t max_username_chars = 64;
   std::chrono::seconds host_grace{30};
 
+  // [admin] and [metrics]: the operator's console and /metrics
+  std::string admin_enabled = "auto"; ///< "auto" (on unless env is production), "true", "false"
+  std::string admin_listen;           ///< "" = the main port (a separate listener is not implemented)
+  bool metrics_enabled = true;
+  /// Whether the admin console and its API are served.
+  bool admin_on() const { return admin_enabled == "auto" ? env != "production" : admin_enabled == "true"; }
+
   std::string db_path() const;
 
   friend bool operator==(const settings&, const settings&) = default;

@@ -180,6 +180,15 @@ router::match router::find(http_method method, std::string_view path) const {
   return m;
 }
 
+std::vector<router::listing> router::list() const {
+  std::vector<listing> out;
+  for (auto& r : upgrades_)
+    out.push_back({"WS", r.pattern});
+  for (auto& r : http_)
+    out.push_back({std::string{method_name(r.method)}, r.pattern});
+  return out;
+}
+
 string_pairs router::cors_headers(std::string_view origin) const {
   if (origin.empty())
     return {};
