@@ -205,6 +205,8 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.request_timeout = std::chrono::milliseconds{1};
   s.cors_origins = {"x"};
   s.conference_escape_html = false;
+  s.admin_enabled = "false";
+  s.metrics_enabled = false;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }
@@ -215,6 +217,19 @@ CAF_TEST(the embedded defaults are the documented ones) {
   CAF_CHECK_EQUAL(s.data_dir, "./data");
   CAF_CHECK_EQUAL(s.db_path(), "./data/roomcast.db");
   CAF_CHECK_LESS(s.heartbeat_interval.count(), s.heartbeat_timeout.count());
+}
+
+CAF_TEST(admin.enabled is on by default in development and off in production unless set) {
+  settings s;
+  CAF_CHECK(s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[server]\nenv = \"production\"\n", "p.toml"), "");
+  CAF_CHECK(!s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[admin]\nenabled = true\n", "p.toml"), "");
+  CAF_CHECK(s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[server]\nenv = \"development\"\n[admin]\nenabled = false\n", "p.toml"), "");
+  CAF_CHECK(!s.admin_on());
+  CAF_CHECK(apply_toml(s, "[admin]\nenabled = \"maybe\"\n", "p.toml").find("admin.enabled") != std::string::npos);
+  CAF_CHECK(apply_toml(s, "[admin]\nlisten = \"127.0.0.1:9\"\n", "p.toml").find("not supported") != std::string::npos);
 }
 
 // -- apply_toml ---------------------------------------------------------------
