@@ -167,21 +167,32 @@
       const q = new URLSearchParams({ kind: $('kind').value.trim(), prefix: $('prefix').value.trim(), sort: $('sort').value, limit: '50' });
       for (const [k, v] of [...q]) if (!v) q.delete(k);
       const page = await api(`/admin/api/actors?${q}`);
-      const rows = page.items.map((a) => {
-        const tr = document.createElement('tr');
-        tr.dataset.key = `${a.kind}/${a.id}`;
-        if (S.selected === tr.dataset.key) tr.className = 'selected';
-        cell(tr, a.kind);
-        cell(tr, a.id);
-        cell(tr, String(a.memberCount)).className = 'members';
-        cell(tr, String(a.activity));
-        const b = document.createElement('button');
-        b.textContent = 'Open';
-        b.addEventListener('click', () => select(a.kind, a.id));
-        cell(tr, '').append(b);
-        return tr;
+      // Rows are updated in place (not rebuilt), so a row's button stays put under the pointer.
+      const body = $('actors').tBodies[0];
+      const keep = new Set();
+      page.items.forEach((a, i) => {
+        const key = `${a.kind}/${a.id}`;
+        keep.add(key);
+        let tr = [...body.rows].find((r) => r.dataset.key === key);
+        if (!tr) {
+          tr = document.createElement('tr');
+          tr.dataset.key = key;
+          cell(tr, a.kind);
+          cell(tr, a.id);
+          cell(tr, '').className = 'members';
+          cell(tr, '');
+          const b = document.createElement('button');
+          b.textContent = 'Open';
+          b.addEventListener('click', () => select(a.kind, a.id));
+          cell(tr, '').append(b);
+        }
+        const set = (td, text) => { if (td.textContent !== text) td.textContent = text; };
+        set(tr.cells[2], String(a.memberCount));
+        set(tr.cells[3], String(a.activity));
+        tr.className = S.selected === key ? 'selected' : '';
+        if (body.rows[i] !== tr) body.insertBefore(tr, body.rows[i] ?? null);
       });
-      $('actors').tBodies[0].replaceChildren(...rows);
+      for (const r of [...body.rows]) if (!keep.has(r.dataset.key)) r.remove();
       $('actors-total').textContent = `${page.total} actor(s)`;
     } catch { /* shown by the login screen when it matters */ } finally {
       actorsBusy = false;

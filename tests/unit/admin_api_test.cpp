@@ -97,16 +97,16 @@ CAF_TEST(actor_page sorts by members or activity or id and pages) {
   std::vector<std::string> docs{room("alpha", 1, 50), room("beta", 7, 3), room("alps", 3, 9), room("gamma", 3, 80)};
   q.sort = "members";
   auto p = page_of(actor_page(rooms, docs, q));
-  CAF_CHECK_EQUAL(p.at("total").as_uint64(), 4u);
+  CAF_CHECK_EQUAL(p.at("total").to_number<std::uint64_t>(), 4u);
   CAF_CHECK(ids(p) == (std::vector<std::string>{"beta", "alps", "gamma", "alpha"}));
-  CAF_CHECK_EQUAL(p.at("items").as_array()[0].at("memberCount").as_uint64(), 7u);
+  CAF_CHECK_EQUAL(p.at("items").as_array()[0].at("memberCount").to_number<std::uint64_t>(), 7u);
   q.sort = "activity";
   CAF_CHECK(ids(page_of(actor_page(rooms, docs, q))) == (std::vector<std::string>{"gamma", "alpha", "alps", "beta"}));
   q.sort = "id";
   q.limit = 3;
   p = page_of(actor_page(rooms, docs, q));
   CAF_CHECK(ids(p) == (std::vector<std::string>{"alpha", "alps", "beta"}));
-  CAF_CHECK_EQUAL(p.at("pages").as_uint64(), 2u);
+  CAF_CHECK_EQUAL(p.at("pages").to_number<std::uint64_t>(), 2u);
   q.page = 2;
   CAF_CHECK(ids(page_of(actor_page(rooms, docs, q))) == (std::vector<std::string>{"gamma"}));
   q.page = 3;
@@ -120,7 +120,7 @@ CAF_TEST(a room that did not answer is listed with no members and not live) {
   auto p = page_of(actor_page(rooms, {""}, q));
   CAF_REQUIRE_EQUAL(p.at("items").as_array().size(), 1u);
   CAF_CHECK_EQUAL(p.at("items").as_array()[0].at("live").as_bool(), false);
-  CAF_CHECK_EQUAL(p.at("items").as_array()[0].at("memberCount").as_uint64(), 0u);
+  CAF_CHECK_EQUAL(p.at("items").as_array()[0].at("memberCount").to_number<std::uint64_t>(), 0u);
 }
 
 CAF_TEST(the actor query string is validated) {
@@ -151,12 +151,12 @@ CAF_TEST(the overview counts actors by kind from the registry describe) {
   in.persistence_describe = R"({"kind":"persistence","commits":5,"avg_batch":2.5,"pending":1})";
   in.totals.messages_in = 10;
   auto o = boost::json::parse(overview_json(in)).as_object();
-  CAF_CHECK_EQUAL(o.at("actorsByKind").at("conference").as_uint64(), 4u);
-  CAF_CHECK_EQUAL(o.at("actorsByKind").at("signaling").as_uint64(), 1u);
-  CAF_CHECK_EQUAL(o.at("rooms").as_uint64(), 5u);
-  CAF_CHECK_EQUAL(o.at("connections").as_uint64(), 3u);
-  CAF_CHECK_EQUAL(o.at("messagesIn").as_uint64(), 10u);
-  CAF_CHECK_EQUAL(o.at("persistence").at("commits").as_uint64(), 5u);
+  CAF_CHECK_EQUAL(o.at("actorsByKind").at("conference").to_number<std::uint64_t>(), 4u);
+  CAF_CHECK_EQUAL(o.at("actorsByKind").at("signaling").to_number<std::uint64_t>(), 1u);
+  CAF_CHECK_EQUAL(o.at("rooms").to_number<std::uint64_t>(), 5u);
+  CAF_CHECK_EQUAL(o.at("connections").to_number<std::uint64_t>(), 3u);
+  CAF_CHECK_EQUAL(o.at("messagesIn").to_number<std::uint64_t>(), 10u);
+  CAF_CHECK_EQUAL(o.at("persistence").at("commits").to_number<std::uint64_t>(), 5u);
   in.persistence_describe.clear();
   CAF_CHECK(boost::json::parse(overview_json(in)).as_object().at("persistence").is_null());
 }
