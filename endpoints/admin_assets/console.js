@@ -245,24 +245,35 @@
   async function refreshConnections() {
     try {
       const list = await api('/admin/api/connections');
-      $('connections').tBodies[0].replaceChildren(...list.items.map((c) => {
-        const tr = document.createElement('tr');
-        cell(tr, c.id);
-        cell(tr, c.remote);
-        cell(tr, c.path);
-        cell(tr, `${Math.round(c.ageMs / 1000)} s`);
-        cell(tr, bytes(c.sendQueueBytes));
-        const b = document.createElement('button');
-        b.textContent = 'Kick';
-        b.className = 'danger';
-        b.addEventListener('click', async () => {
-          if (!confirm(`Kick connection ${c.id} (${c.remote}, ${c.path})? It is closed with 4000.`)) return;
-          try { await api(`/admin/api/connections/${c.id}/kick`, { method: 'POST' }); } catch (err) { alert(err.message); }
-          refreshConnections();
-        });
-        cell(tr, '').append(b);
-        return tr;
-      }));
+      // In place, like the actor table: a Kick button must not move under the pointer.
+      const body = $('connections').tBodies[0];
+      const keep = new Set();
+      list.items.forEach((c, i) => {
+        keep.add(c.id);
+        let tr = [...body.rows].find((r) => r.dataset.id === c.id);
+        if (!tr) {
+          tr = document.createElement('tr');
+          tr.dataset.id = c.id;
+          cell(tr, c.id);
+          cell(tr, c.remote);
+          cell(tr, c.path);
+          cell(tr, '');
+          cell(tr, '');
+          const b = document.createElement('button');
+          b.textContent = 'Kick';
+          b.className = 'danger';
+          b.addEventListener('click', async () => {
+            if (!confirm(`Kick connection ${c.id} (${c.remote}, ${c.path})? It is closed with 4000.`)) return;
+            try { await api(`/admin/api/connections/${c.id}/kick`, { method: 'POST' }); } catch (err) { alert(err.message); }
+            refreshConnections();
+          });
+          cell(tr, '').append(b);
+        }
+        tr.cells[3].textContent = `${Math.round(c.ageMs / 1000)} s`;
+        tr.cells[4].textContent = bytes(c.sendQueueBytes);
+        if (body.rows[i] !== tr) body.insertBefore(tr, body.rows[i] ?? null);
+      });
+      for (const r of [...body.rows]) if (!keep.has(r.dataset.id)) r.remove();
     } catch { /* see refreshActors */ }
   }
 

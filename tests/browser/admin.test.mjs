@@ -18,7 +18,8 @@ import { chromium } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const STEP_MS = 15000;
 const secret = 'browser-admin-secret';
 const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
@@ -111,6 +112,21 @@ test('the admin console: login, live member count, detail, close room', { timeou
     assertNotBlank(shot1);
     if (process.env.ROOMCAST_SCREENSHOT)
       copyFileSync(shot1, process.env.ROOMCAST_SCREENSHOT);
+
+    // A newcomer's path: the landing page links to the example meeting, served
+    // by the node itself, which connects back to the same origin.
+    const guest = await context.newPage();
+    guest.on('pageerror', (e) => logs.push(`[guest pageerror] ${e.stack || e}`));
+    await guest.goto(`${base}/`);
+    await guest.click('a[href="/examples/conference/index.html?room=demo"]');
+    await guest.waitForURL(/examples\/conference\/index\.html\?room=demo/);
+    assert.equal(await guest.inputValue('#server'), `ws://127.0.0.1:${server.port}`);
+    await guest.fill('#name', 'Guest');
+    await guest.click('#join-btn');
+    await guest.waitForFunction(() => window.roomcastState?.joined === true, undefined, { timeout: STEP_MS });
+    await page.fill('#kind', '');
+    await page.click('#actor-search button[type=submit]');
+    await page.locator('#actors tr[data-key="conference/demo"] td.members').filter({ hasText: /^1$/ }).waitFor({ timeout: STEP_MS });
 
     // Close the room: confirm(), then both clients get 1000.
     page.once('dialog', (d) => d.accept());
