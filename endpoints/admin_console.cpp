@@ -136,7 +136,18 @@ void gather_describes(caf::event_based_actor* self, const state_ptr& st,
 /// Stops with the registry (so it never holds up shutdown).
 caf::behavior sampler(caf::event_based_actor* self, state_ptr st) {
   self->monitor(st->registry);
-  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  self->set_down_handler([self, st](caf::down_msg&) {
+    // The node is stopping: end every event stream now, while the I/O
+    // threads still run, rather than holding their sockets until exit.
+    std::vector<std::shared_ptr<http_stream>> all;
+    {
+      std::lock_guard lk(st->mu);
+      all.swap(st->subscribers);
+    }
+    for (auto& s : all)
+      s->end();
+    self->quit();
+  });
   st->sample();
   self->delayed_send(self, 1s, tick_atom::value);
   return {
