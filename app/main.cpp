@@ -16,7 +16,9 @@
 
 #include "actors/message_types.hpp"
 #include "actors/registry.hpp"
+#include "app/admin_cli.hpp"
 #include "config/settings.hpp"
+#include "endpoints/admin_console.hpp"
 #include "endpoints/conference_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
 #include "endpoints/signaling_endpoint.hpp"
@@ -48,6 +50,8 @@ bool ask(caf::actor_system& sys, const caf::actor& whom, std::chrono::seconds ti
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "admin")
+    return roomcast::admin_cli(argc - 1, argv + 1); // `roomcast admin ...`: the console's CLI
   spdlog::set_default_logger(spdlog::stderr_color_mt("roomcast"));
   spdlog::cfg::load_env_levels(); // SPDLOG_LEVEL=debug
   auto loaded = roomcast::load_settings(argc, argv);
@@ -106,10 +110,13 @@ int main(int argc, char** argv) {
   routes->allow_origins(cfg.cors_origins);
   for (auto& d : dialects)
     d.mount(*routes, registry);
+  // Operators: the landing page, /examples/, /metrics and the admin console.
+  auto connections = std::make_shared<roomcast::connection_table>();
+  roomcast::mount_console(*routes, {sys, cfg, registry, persistence, connections});
 
   int rc = 0;
   {
-    roomcast::server srv{cfg, routes};
+    roomcast::server srv{cfg, routes, connections};
     if (auto err = srv.start(); !err.empty()) {
       spdlog::critical("{}", err);
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);

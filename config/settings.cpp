@@ -228,6 +228,21 @@ const std::map<std::string, setter>& keys() {
          s.signaling_room_retention = std::chrono::hours{n};
        return err;
      }},
+    {"admin.enabled",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v != "auto" && v != "true" && v != "false")
+         return "enabled must be \"auto\", true or false";
+       s.admin_enabled = v;
+       return {};
+     }},
+    {"admin.listen",
+     [](settings& s, const std::string& v) -> std::string {
+       if (!v.empty())
+         return "a separate admin listener is not supported yet; leave it \"\" (the main port)";
+       s.admin_listen = v;
+       return {};
+     }},
+    {"metrics.enabled", boolean(&settings::metrics_enabled)},
   };
   return table;
 }

@@ -84,6 +84,12 @@ struct settings {
   bool signaling_require_auth = false; ///< with auth.jwt_secret: the upgrade needs ?token=
   bool signaling_escape_html = true;
   std::chrono::hours signaling_room_retention{24 * 7};
+  // [admin] and [metrics]: the operator's console and /metrics
+  std::string admin_enabled = "auto"; ///< "auto" (on unless env is production), "true", "false"
+  std::string admin_listen;           ///< "" = the main port (a separate listener is not implemented)
+  bool metrics_enabled = true;
+  /// Whether the admin console and its API are served.
+  bool admin_on() const { return admin_enabled == "auto" ? env != "production" : admin_enabled == "true"; }
 
   std::string db_path() const;
 

@@ -9,6 +9,7 @@
 #include "auth/jwt_verifier.hpp"
 #include "dialects/conference_codec.hpp"
 #include "gateway/endpoint.hpp"
+#include "gateway/metrics.hpp"
 
 namespace roomcast {
 
@@ -76,6 +77,7 @@ private:
     auto now = std::chrono::steady_clock::now();
     if (limiter_.allow(now))
       return true;
+    metrics::bump(&metrics::lane::rate_limit_refusals);
     if (now - last_limit_error_ >= std::chrono::seconds(1)) {
       last_limit_error_ = now;
       link.send(render_error(conference_error::rate_limited));

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "config/settings.hpp"
+#include "gateway/connection_table.hpp"
 #include "gateway/router.hpp"
 #include "gateway/transport_session.hpp"
 
@@ -40,6 +41,10 @@ struct gateway_context {
   /// only to copy out.
   std::mutex sessions_mu;
   std::unordered_map<const transport_session*, std::weak_ptr<transport_session>> sessions;
+
+  /// Open client connections with what an operator sees of them (ids,
+  /// addresses, paths); shared with the admin console. Never null.
+  std::shared_ptr<connection_table> connections = std::make_shared<connection_table>();
 };
 
 } // namespace roomcast

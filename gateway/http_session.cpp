@@ -9,7 +9,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <atomic>
 #include <cctype>
+#include <deque>
 
 #include "gateway/handshake.hpp"
 #include "gateway/route_deadline.hpp"
@@ -181,10 +184,12 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     if (auto* refusal = std::get_if<http_response>(&admission))
       return reply(std::move(*refusal), false);
     accept(std::move(std::get<std::unique_ptr<ws_connection>>(admission)),
-           upgrade_response({key.data(), key.size()}));
+           upgrade_response({key.data(), key.size()}), std::move(r.path));
   }
 
   void reply(http_response r, bool keep_alive) {
+    if (r.stream)
+      return start_stream(std::move(r));
     response = {};
     response.result(static_cast<http::status>(r.status));
     response.version(11);
@@ -203,11 +208,11 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     });
   }
 
-  void accept(std::unique_ptr<ws_connection> conn, std::string response_text) {
+  void accept(std::unique_ptr<ws_connection> conn, std::string response_text, std::string path) {
     upgrade = std::move(response_text);
     asio::async_write(socket, asio::buffer(upgrade),
-                      [self = shared_from_this(), conn = std::move(conn)](const boost::system::error_code& ec,
-                                                                          std::size_t) mutable {
+                      [self = shared_from_this(), conn = std::move(conn),
+                       path = std::move(path)](const boost::system::error_code& ec, std::size_t) mutable {
                         if (ec)
                           return;
                         // Bytes the client sent right behind its request belong to the WebSocket.
@@ -216,9 +221,16 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
                         self->slot.upgraded();
                         auto ws = std::make_shared<websocket_session>(std::move(self->socket), self->ctx,
                                                                       std::move(conn), std::move(self->slot));
+                        self->ctx.connections->add(ws, self->remote, std::move(path));
                         ws->start(std::move(leftover));
                       });
   }
+
+  /// A streamed response: headers without a length, then whatever the
+  /// producer writes, until it ends or the client hangs up.
+  void start_stream(http_response r);
+
+  struct body_stream;
 
   void shutdown() {
     boost::system::error_code ec;
@@ -228,6 +240,95 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     slot.release(); // a pending responder may keep this object a while
   }
 };
+
+/// Writes a streamed body on the session's thread; bounded, so a client
+/// that stops reading is cut off rather than buffered for.
+struct http_session::impl::body_stream final : http_stream, std::enable_shared_from_this<body_stream> {
+  static constexpr std::size_t max_queued_bytes = 1 << 20;
+
+  explicit body_stream(std::shared_ptr<impl> s) : session(std::move(s)) {}
+
+  bool write(std::string chunk) override {
+    if (!live)
+      return false;
+    auto size = chunk.size();
+    if (queued.fetch_add(size) + size > max_queued_bytes) {
+      end_now();
+      return false;
+    }
+    asio::post(session->socket.get_executor(), [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
+      if (!self->live)
+        return;
+      self->pieces.push_back(std::move(chunk));
+      if (self->pieces.size() == 1)
+        self->do_write();
+    });
+    return true;
+  }
+
+  void end() override {
+    asio::post(session->socket.get_executor(), [self = shared_from_this()] {
+      self->ending = true;
+      if (self->pieces.empty())
+        self->end_now();
+    });
+  }
+
+  bool open() const override { return live; }
+
+  void do_write() {
+    asio::async_write(session->socket, asio::buffer(pieces.front()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                        self->queued -= n;
+                        if (ec)
+                          return self->end_now();
+                        self->pieces.pop_front();
+                        if (!self->pieces.empty())
+                          self->do_write();
+                        else if (self->ending)
+                          self->end_now();
+                      });
+  }
+
+  /// The client sends nothing on a streamed response; a read that ends
+  /// means it hung up.
+  void watch_peer() {
+    session->socket.async_read_some(asio::buffer(scratch),
+                                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                      if (ec)
+                                        return self->end_now();
+                                      self->watch_peer();
+                                    });
+  }
+
+  void end_now() {
+    if (!live.exchange(false))
+      return;
+    asio::post(session->socket.get_executor(), [s = session] { s->shutdown(); });
+  }
+
+  std::shared_ptr<impl> session;
+  std::deque<std::string> pieces; ///< the session's thread only
+  bool ending = false;
+  std::atomic<bool> live{true};
+  std::atomic<std::size_t> queued{0};
+  std::array<char, 512> scratch{};
+};
+
+void http_session::impl::start_stream(http_response r) {
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " "
+                     + std::string{http::obsolete_reason(static_cast<http::status>(r.status))}
+                     + "\r\nServer: roomcast\r\nConnection: close\r\nCache-Control: no-cache\r\n";
+  if (!r.content_type.empty())
+    head += "Content-Type: " + r.content_type + "\r\n";
+  for (auto& [k, v] : r.headers)
+    head += k + ": " + v + "\r\n";
+  head += "\r\n";
+  auto out = std::make_shared<body_stream>(shared_from_this());
+  out->write(std::move(head) + r.body);
+  out->watch_peer();
+  r.stream(std::move(out));
+}
 
 http_session::http_session(asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot)
   : impl_(std::make_shared<impl>(std::move(socket), ctx, std::move(slot))) {}

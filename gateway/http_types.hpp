@@ -2,6 +2,7 @@
 // Plain HTTP request and response values, free of Beast, so handlers and
 // endpoints can be written and unit-tested without a socket.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,11 +42,30 @@ struct http_request {
   std::string bearer_token() const;
 };
 
+/// The writing end of a streamed response body (Server-Sent Events and the
+/// like). Thread-safe; hold it only while producing.
+class http_stream {
+public:
+  virtual ~http_stream() = default;
+  /// Queues `chunk` for the client. False once the client is gone, the
+  /// stream ended, or the client reads too slowly: stop producing then.
+  virtual bool write(std::string chunk) = 0;
+  /// Ends the response; the connection closes after what is queued.
+  virtual void end() = 0;
+  /// False once write() would fail.
+  virtual bool open() const = 0;
+};
+
 struct http_response {
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json";
   string_pairs headers; ///< extra headers
+  /// Set: a streamed response. The headers go out with `body` as the first
+  /// piece and no length; then `stream` is called once with the writer for
+  /// the rest. The connection is not reused; it closes when the stream ends
+  /// or the client hangs up.
+  std::function<void(std::shared_ptr<http_stream>)> stream;
 
   /// `{"error": message}` with `status`.
   static http_response error(unsigned status, std::string_view message);

@@ -189,6 +189,15 @@ bool listed(const std::vector<std::string>& list, std::string_view origin) {
 
 } // namespace
 
+std::vector<router::listing> router::list() const {
+  std::vector<listing> out;
+  for (auto& r : upgrades_)
+    out.push_back({"WS", r.pattern});
+  for (auto& r : http_)
+    out.push_back({std::string{method_name(r.method)}, r.pattern});
+  return out;
+}
+
 string_pairs router::cors_headers(std::string_view origin) const {
   if (origin.empty())
     return {};

@@ -107,6 +107,14 @@ public:
   /// caller applies the returned route's timeout.
   const http_route* dispatch(http_request& req, responder res) const;
 
+  /// One line of the table, for a page that says what this node serves.
+  struct listing {
+    std::string method; ///< "GET", ...; "WS" for an upgrade route
+    std::string pattern;
+  };
+  /// Every route in the order registered: upgrade routes, then HTTP routes.
+  std::vector<listing> list() const;
+
   /// The CORS headers for a request from `origin`; none when it is not allowed.
   string_pairs cors_headers(std::string_view origin) const;
 

@@ -42,8 +42,12 @@ struct server::impl {
   }
 };
 
-server::server(const settings& cfg, std::shared_ptr<const router> routes)
-  : impl_(std::make_unique<impl>(cfg, std::move(routes))) {}
+server::server(const settings& cfg, std::shared_ptr<const router> routes,
+               std::shared_ptr<connection_table> connections)
+  : impl_(std::make_unique<impl>(cfg, std::move(routes))) {
+  if (connections)
+    impl_->ctx.connections = std::move(connections);
+}
 
 server::~server() {
   stop();

@@ -13,6 +13,7 @@ class io_context;
 }
 
 #include "config/settings.hpp"
+#include "gateway/connection_table.hpp"
 #include "gateway/router.hpp"
 
 namespace roomcast {
@@ -20,7 +21,10 @@ namespace roomcast {
 class server {
 public:
   /// `routes`: every dialect's HTTP and upgrade routes, registered before.
-  server(const settings& cfg, std::shared_ptr<const router> routes);
+  /// `connections`: the table of open connections to fill (e.g. one the
+  /// admin console reads); null: the server keeps its own.
+  server(const settings& cfg, std::shared_ptr<const router> routes,
+         std::shared_ptr<connection_table> connections = nullptr);
   ~server();
 
   /// Binds and starts the I/O threads. Returns an error text or empty;

@@ -3,6 +3,7 @@
 // drain) need of a client transport: a WebSocket session today, an
 // Engine.IO session next. None of them knows which.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +22,9 @@ public:
 
   /// Cuts the connection at once (the end of a drain). Thread-safe.
   virtual void shutdown() = 0;
+
+  /// Bytes queued for the client and not yet written. Thread-safe.
+  virtual std::size_t backlog() const = 0;
 };
 
 } // namespace roomcast

@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "gateway/metrics.hpp"
 #include "gateway/write_batcher.hpp"
 
 namespace asio = boost::asio;
@@ -89,6 +90,7 @@ void websocket_session::on_readable(const boost::system::error_code& ec) {
     if (rec)
       return terminate(rec == asio::error::eof ? "peer closed" : "read failed");
     last_read_ = std::chrono::steady_clock::now();
+    metrics::bump(&metrics::lane::bytes_in, n);
     consume(buf.data(), n);
     if (paused_)
       return; // command_done() resumes reading
@@ -121,9 +123,11 @@ void websocket_session::on_frame(const ws_event& e) {
   switch (e.kind) {
     case ws_event_kind::text:
       ++ctx_.frames_in;
+      metrics::bump(&metrics::lane::messages_in);
       return dispatched(conn_ && conn_->on_text(e.payload, *this));
     case ws_event_kind::binary:
       ++ctx_.frames_in;
+      metrics::bump(&metrics::lane::messages_in);
       return dispatched(conn_ && conn_->on_binary(e.payload, *this));
     case ws_event_kind::ping: return send_pong(e.payload);
     case ws_event_kind::pong: return; // any traffic counts as alive
@@ -181,6 +185,7 @@ bool websocket_session::send(wire_frame_ptr frame) {
 }
 
 void websocket_session::overflow() {
+  metrics::bump(&metrics::lane::slow_consumer_closes);
   // It leaves its rooms now; its socket gets a while to read up to the 1008
   // (the queue is dropped, only the write in flight stays).
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
@@ -296,6 +301,7 @@ void websocket_session::do_write() {
     }
     if (ec)
       return terminate("write failed");
+    metrics::bump(&metrics::lane::bytes_out, n);
     while (n > 0) {
       auto left = batch_[next_]->size() - offset_;
       if (n < left) {
@@ -337,6 +343,7 @@ bool websocket_session::finish_batch() {
   bool sent_close = false;
   for (auto& f : batch_)
     sent_close |= f == close_frame_;
+  metrics::bump(&metrics::lane::deliveries_out, batch_.size());
   batch_.clear();
   if (batch_.capacity() > 64)
     std::vector<wire_frame_ptr>{}.swap(batch_);

@@ -916,7 +916,9 @@
   // For the console and tests: the live RTCPeerConnection to a peer.
   window.roomcastDebug = { peerConnection: (peerId) => S.pcs.get(peerId)?.pc ?? null };
 
-  $('server').value = params.get('server') || 'ws://localhost:8080';
+  // Served by roomcast itself (http://HOST/examples/...): its own WebSocket endpoint.
+  const sameOrigin = /^https?:$/.test(location.protocol) ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}` : '';
+  $('server').value = params.get('server') || sameOrigin || 'ws://localhost:8080';
   $('room').value = params.get('room') || '';
   $('name').value = params.get('name') || '';
   publish();

@@ -328,9 +328,13 @@ test('RFC 6455 details: pings between fragments, close codes, keep-alive before 
   });
 });
 
-test('HTTP: 404 for unknown paths, 426 for a room path without upgrade, 200 on /healthz', async () => {
+test('HTTP: 404 for unknown paths, 426 for a room path without upgrade, 200 on /healthz and the landing page', async () => {
   await withServer(base, async (server) => {
-    for (const p of ['/', '/nope', '/room', '/room/abc', '/room/abc/websocket/extra', '/room//websocket', '/healthz/x'])
+    // `/` without an upgrade is the landing page (what this node serves).
+    const home = await httpGet(server, '/');
+    assert.equal(home.status, 200);
+    assert.match(home.headers.get('content-type'), /text\/html/);
+    for (const p of ['/nope', '/index.html', '/room', '/room/abc', '/room/abc/websocket/extra', '/room//websocket', '/healthz/x'])
       assert.equal((await httpGet(server, p)).status, 404, p);
     const r = await httpGet(server, `/room/${roomId('http')}/websocket`);
     assert.equal(r.status, 426);

@@ -234,6 +234,8 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.socketio_max_payload = 1;
   s.socketio_connect_timeout = std::chrono::milliseconds{1};
   s.socketio_conformance = true;
+  s.admin_enabled = "false";
+  s.metrics_enabled = false;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }
@@ -244,6 +246,19 @@ CAF_TEST(the embedded defaults are the documented ones) {
   CAF_CHECK_EQUAL(s.data_dir, "./data");
   CAF_CHECK_EQUAL(s.db_path(), "./data/roomcast.db");
   CAF_CHECK_LESS(s.heartbeat_interval.count(), s.heartbeat_timeout.count());
+}
+
+CAF_TEST(admin.enabled is on by default in development and off in production unless set) {
+  settings s;
+  CAF_CHECK(s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[server]\nenv = \"production\"\n", "p.toml"), "");
+  CAF_CHECK(!s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[admin]\nenabled = true\n", "p.toml"), "");
+  CAF_CHECK(s.admin_on());
+  CAF_CHECK_EQUAL(apply_toml(s, "[server]\nenv = \"development\"\n[admin]\nenabled = false\n", "p.toml"), "");
+  CAF_CHECK(!s.admin_on());
+  CAF_CHECK(apply_toml(s, "[admin]\nenabled = \"maybe\"\n", "p.toml").find("admin.enabled") != std::string::npos);
+  CAF_CHECK(apply_toml(s, "[admin]\nlisten = \"127.0.0.1:9\"\n", "p.toml").find("not supported") != std::string::npos);
 }
 
 // -- apply_toml ---------------------------------------------------------------

@@ -23,6 +23,7 @@ public:
   void flush() override { flushed_on.push_back(std::this_thread::get_id()); }
   void close(std::uint16_t, std::string) override {}
   void shutdown() override {}
+  std::size_t backlog() const override { return 0; }
 
   std::vector<std::thread::id> flushed_on;
 };
@@ -82,6 +83,7 @@ CAF_TEST(a session registered while its round runs is flushed in the next round)
     void flush() override { batcher->add(next); }
     void close(std::uint16_t, std::string) override {}
     void shutdown() override {}
+    std::size_t backlog() const override { return 0; }
   };
   auto first = std::make_shared<adder>();
   first->batcher = &batcher;

@@ -1,0 +1,79 @@
+#include "endpoints/admin_metrics.hpp"
+
+#include <boost/json.hpp>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "endpoints/admin_api.hpp"
+
+namespace roomcast::admin {
+
+namespace {
+
+double number_field(std::string_view json_text, std::string_view key) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json_text, ec);
+  if (ec || !v.is_object())
+    return 0;
+  auto* f = v.as_object().if_contains(key);
+  if (!f)
+    return 0;
+  if (f->is_uint64())
+    return static_cast<double>(f->as_uint64());
+  if (f->is_int64())
+    return static_cast<double>(f->as_int64());
+  if (f->is_double())
+    return f->as_double();
+  return 0;
+}
+
+} // namespace
+
+std::string render_metrics(const metrics_inputs& in) {
+  // A fresh registry per scrape: every value is read from its source now,
+  // so nothing here can drift from it.
+  prometheus::Registry reg;
+  auto counter = [&](const char* name, const char* help, double value) {
+    prometheus::BuildCounter().Name(name).Help(help).Register(reg).Add({}).Increment(value);
+  };
+  auto gauge = [&](const char* name, const char* help, double value) {
+    prometheus::BuildGauge().Name(name).Help(help).Register(reg).Add({}).Set(value);
+  };
+  auto& t = in.totals;
+  counter("roomcast_messages_in_total", "Client messages received (WebSocket text and binary).",
+          static_cast<double>(t.messages_in));
+  counter("roomcast_deliveries_out_total", "Frames written to clients.", static_cast<double>(t.deliveries_out));
+  counter("roomcast_received_bytes_total", "WebSocket bytes read from clients.", static_cast<double>(t.bytes_in));
+  counter("roomcast_sent_bytes_total", "WebSocket bytes written to clients.", static_cast<double>(t.bytes_out));
+  counter("roomcast_slow_consumer_closes_total", "Clients closed because their send queue overflowed.",
+          static_cast<double>(t.slow_consumer_closes));
+  counter("roomcast_rate_limit_refusals_total", "Client messages refused by the rate limit.",
+          static_cast<double>(t.rate_limit_refusals));
+  gauge("roomcast_connections_open", "Open client connections.", static_cast<double>(in.connections));
+
+  auto& rooms = prometheus::BuildGauge().Name("roomcast_actors").Help("Live room actors by kind.").Register(reg);
+  for (auto& [kind, n] : actors_by_kind(in.registry_describe))
+    rooms.Add({{"kind", kind}}).Set(static_cast<double>(n));
+
+  if (!in.persistence_describe.empty()) {
+    auto& p = in.persistence_describe;
+    counter("roomcast_persistence_commits_total", "SQLite transactions committed.", number_field(p, "commits"));
+    counter("roomcast_persistence_writes_total", "Writes committed to SQLite.", number_field(p, "writes"));
+    counter("roomcast_persistence_failed_commits_total", "SQLite transactions that failed.",
+            number_field(p, "failed_commits"));
+    gauge("roomcast_persistence_batch_size_average", "Average writes per committed transaction.",
+          number_field(p, "avg_batch"));
+    gauge("roomcast_persistence_batch_size_max", "Largest committed transaction, in writes.",
+          number_field(p, "max_batch"));
+    gauge("roomcast_persistence_pending_writes", "Writes waiting for the next commit.", number_field(p, "pending"));
+  }
+  gauge("roomcast_database_size_bytes", "Size of the SQLite database files.", static_cast<double>(in.database_bytes));
+  gauge("roomcast_process_resident_memory_bytes", "Resident set size.", static_cast<double>(in.rss_bytes));
+  counter("roomcast_process_cpu_seconds_total", "User and system CPU time.", in.cpu_seconds);
+  return prometheus::TextSerializer{}.Serialize(reg.Collect());
+}
+
+} // namespace roomcast::admin
