@@ -53,6 +53,16 @@ std::string render_metrics(const metrics_inputs& in) {
   counter("roomcast_rate_limit_refusals_total", "Client messages refused by the rate limit.",
           static_cast<double>(t.rate_limit_refusals));
   gauge("roomcast_connections_open", "Open client connections.", static_cast<double>(in.connections));
+  auto& eio = prometheus::BuildCounter()
+                .Name("roomcast_engineio_sessions_opened_total")
+                .Help("Engine.IO (Socket.IO) sessions opened, by the transport they opened on.")
+                .Register(reg);
+  eio.Add({{"transport", "polling"}}).Increment(static_cast<double>(t.eio_polling_opened));
+  eio.Add({{"transport", "websocket"}}).Increment(static_cast<double>(t.eio_websocket_opened));
+  counter("roomcast_engineio_upgrades_total", "Engine.IO sessions upgraded from polling to WebSocket.",
+          static_cast<double>(t.eio_upgrades));
+  counter("roomcast_engineio_polls_total", "Engine.IO long-polling requests answered.",
+          static_cast<double>(t.eio_polls));
 
   auto& rooms = prometheus::BuildGauge().Name("roomcast_actors").Help("Live room actors by kind.").Register(reg);
   for (auto& [kind, n] : actors_by_kind(in.registry_describe))

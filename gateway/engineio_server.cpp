@@ -4,6 +4,7 @@
 
 #include "gateway/engineio_session.hpp"
 #include "gateway/lane.hpp"
+#include "gateway/metrics.hpp"
 
 namespace roomcast {
 
@@ -145,6 +146,11 @@ std::shared_ptr<engineio_session> engineio_server::create(const http_request& ha
     ctx_.sessions.emplace(session.get(), std::weak_ptr<transport_session>{session});
   }
   ++ctx_.open_sessions;
+  // An operator sees the logical client; its WebSocket, if any, is listed too.
+  ctx_.connections->add(std::weak_ptr<transport_session>{session}, handshake.remote_address,
+                         mount_.path + " (engine.io " + std::string{handshake.query_param("transport")} + ")");
+  metrics::bump(handshake.query_param("transport") == "websocket" ? &metrics::lane::eio_websocket_opened
+                                                                   : &metrics::lane::eio_polling_opened);
   return session;
 }
 

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/metrics.hpp"
+
 namespace asio = boost::asio;
 namespace base64 = boost::beast::detail::base64;
 
@@ -138,6 +140,7 @@ std::string engineio_session::drain_queue_locked() {
 std::optional<std::pair<responder, std::string>> engineio_session::take_poll_locked() {
   if (!poll_ || queue_.empty())
     return std::nullopt;
+  metrics::bump(&metrics::lane::eio_polls);
   auto res = std::move(*poll_);
   poll_.reset();
   return std::make_pair(std::move(res), drain_queue_locked());
@@ -168,6 +171,7 @@ void engineio_session::poll(responder res) {
     poll_ = std::move(res);
     return;
   }
+  metrics::bump(&metrics::lane::eio_polls);
   auto body = drain_queue_locked();
   bool last = closing_;
   lk.unlock();
@@ -283,6 +287,7 @@ void engineio_session::on_ws_message(std::string_view data, bool binary, client_
     if (!binary && data == "5" && phase_ == phase::probing) {
       // Upgraded: what waited for a poll goes out on the WebSocket, in order.
       phase_ = phase::websocket;
+      metrics::bump(&metrics::lane::eio_upgrades);
       auto pending = std::move(queue_);
       queue_.clear();
       queued_bytes_ = 0;

@@ -10,6 +10,10 @@ totals& totals::operator+=(const lane& l) {
   bytes_out += l.bytes_out.load(r);
   slow_consumer_closes += l.slow_consumer_closes.load(r);
   rate_limit_refusals += l.rate_limit_refusals.load(r);
+  eio_polling_opened += l.eio_polling_opened.load(r);
+  eio_websocket_opened += l.eio_websocket_opened.load(r);
+  eio_upgrades += l.eio_upgrades.load(r);
+  eio_polls += l.eio_polls.load(r);
   return *this;
 }
 

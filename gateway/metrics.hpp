@@ -21,6 +21,10 @@ struct lane {
   std::atomic<std::uint64_t> bytes_out{0};       ///< socket bytes written (WebSocket)
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   std::atomic<std::uint64_t> rate_limit_refusals{0};
+  std::atomic<std::uint64_t> eio_polling_opened{0};   ///< Engine.IO sessions opened by a polling handshake
+  std::atomic<std::uint64_t> eio_websocket_opened{0}; ///< Engine.IO sessions opened directly over WebSocket
+  std::atomic<std::uint64_t> eio_upgrades{0};         ///< polling sessions upgraded to WebSocket
+  std::atomic<std::uint64_t> eio_polls{0};            ///< polling GETs answered
 };
 
 /// The lanes summed at one moment.
@@ -31,6 +35,10 @@ struct totals {
   std::uint64_t bytes_out = 0;
   std::uint64_t slow_consumer_closes = 0;
   std::uint64_t rate_limit_refusals = 0;
+  std::uint64_t eio_polling_opened = 0;
+  std::uint64_t eio_websocket_opened = 0;
+  std::uint64_t eio_upgrades = 0;
+  std::uint64_t eio_polls = 0;
   totals& operator+=(const lane& l);
   friend bool operator==(const totals&, const totals&) = default;
 };
