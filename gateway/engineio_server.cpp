@@ -1,24 +1,13 @@
 #include "gateway/engineio_server.hpp"
 
-#include <openssl/rand.h>
-
 #include "gateway/engineio_session.hpp"
+#include "gateway/session_id.hpp"
 #include "gateway/lane.hpp"
 #include "gateway/metrics.hpp"
 
 namespace roomcast {
 
 namespace {
-
-std::string new_sid() {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  unsigned char raw[20];
-  RAND_bytes(raw, sizeof raw);
-  std::string sid;
-  for (auto b : raw)
-    sid.push_back(alphabet[b & 63]);
-  return sid;
-}
 
 http_response eio_error(int code, std::string_view message) {
   return http_response::json(400, "{\"code\":" + std::to_string(code) + ",\"message\":\"" + std::string{message} + "\"}");
@@ -124,7 +113,7 @@ std::shared_ptr<engineio_session> engineio_server::find(const std::string& sid) 
 }
 
 std::shared_ptr<engineio_session> engineio_server::create(const http_request& handshake) {
-  auto sid = new_sid();
+  auto sid = new_session_id();
   // The session's timers run on the thread that serves its first request.
   boost::asio::io_context* lane = current_lane();
   if (!lane) {

@@ -1,24 +1,9 @@
 #include "gateway/socketio_handler.hpp"
 
-#include <openssl/rand.h>
-
+#include "gateway/session_id.hpp"
 #include "wire/json_writer.hpp"
 
 namespace roomcast {
-
-namespace {
-
-std::string new_sid() {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  unsigned char raw[20];
-  RAND_bytes(raw, sizeof raw);
-  std::string sid;
-  for (auto b : raw)
-    sid.push_back(alphabet[b & 63]);
-  return sid;
-}
-
-} // namespace
 
 socketio_handler::socketio_handler(std::shared_ptr<const namespace_table> namespaces,
                                    std::chrono::milliseconds connect_timeout)
@@ -115,7 +100,7 @@ void socketio_handler::connect(const sio_packet& p, client_link& link) {
     link.send(sio_frame(sio_type::connect_error, p.nsp, {}, w.done()));
     return;
   }
-  auto sid = new_sid();
+  auto sid = new_session_id();
   link.send(sio_frame(sio_type::connect, p.nsp, {}, "{\"sid\":\"" + sid + "\"}"));
   auto& conn = connected_[p.nsp] = std::move(std::get<std::unique_ptr<sio_connection>>(admission));
   ever_connected_ = true;
