@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     if (!ask(sys, registry, 30s, "room shutdown", roomcast::shutdown_atom::value))
       rc = 1;
     srv.close_sessions(1001, "server shutting down"); // those in no room yet
-    srv.wait_sessions_closed(2000ms);
+    srv.wait_sessions_closed(cfg.drain_timeout); // their queues flush, up to server.drain_seconds
     srv.terminate_sessions();
     if (!ask(sys, persistence, 30s, "final flush", roomcast::persistence::flush_atom::value))
       rc = 1;

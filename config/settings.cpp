@@ -126,6 +126,14 @@ const std::map<std::string, setter>& keys() {
     {"server.heartbeat_interval_ms", milliseconds(&settings::heartbeat_interval)},
     {"server.heartbeat_timeout_ms", milliseconds(&settings::heartbeat_timeout)},
     {"server.request_timeout_ms", milliseconds(&settings::request_timeout)},
+    {"server.drain_seconds",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 0, 3600);
+       if (err.empty())
+         s.drain_timeout = std::chrono::seconds{n};
+       return err;
+     }},
     {"server.max_connections", number<std::size_t>(&settings::max_connections, 1, 10'000'000)},
     {"server.max_connections_per_ip", number<std::size_t>(&settings::max_connections_per_ip, 1, 10'000'000)},
     {"server.max_pending_http", number<std::size_t>(&settings::max_pending_http, 1, 10'000'000)},

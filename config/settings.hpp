@@ -21,6 +21,9 @@ struct settings {
   std::size_t max_inflight_commands = 64;
   std::chrono::milliseconds heartbeat_interval{25000};
   std::chrono::milliseconds heartbeat_timeout{60000};
+  /// At shutdown, how long clients get to read what is queued for them
+  /// before their sockets are cut.
+  std::chrono::milliseconds drain_timeout{5000};
   /// A client must send its whole HTTP request (or upgrade) within this.
   std::chrono::milliseconds request_timeout{30000};
   /// Open TCP connections, HTTP and WebSocket; more are answered 503.

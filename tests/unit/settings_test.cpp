@@ -221,6 +221,7 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.max_message_chars = 1;
   s.max_username_chars = 1;
   s.request_timeout = std::chrono::milliseconds{1};
+  s.drain_timeout = std::chrono::milliseconds{1};
   s.max_connections = 1;
   s.max_connections_per_ip = 1;
   s.max_pending_http = 1;
