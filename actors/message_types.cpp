@@ -27,6 +27,8 @@ void add_actor_message_types(caf::actor_system_config& cfg) {
   });
   cfg.add_message_type<conference_command>("roomcast.conference_command");
   cfg.add_message_type<join_reply>("roomcast.join_reply");
+  cfg.add_message_type<shop_command>("roomcast.shop_command");
+  cfg.add_message_type<shop_reply>("roomcast.shop_reply");
 }
 
 } // namespace roomcast

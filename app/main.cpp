@@ -18,6 +18,7 @@
 #include "actors/registry.hpp"
 #include "config/settings.hpp"
 #include "endpoints/conference_endpoint.hpp"
+#include "endpoints/shop_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
 #include "gateway/server.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env)};
   if (cfg.socketio_conformance)
     dialects.push_back(roomcast::socketio_conformance_dialect(env));
+  dialects.push_back(roomcast::shop_dialect(env));
   std::vector<roomcast::room_kind> kinds;
   for (auto& d : dialects)
     kinds.insert(kinds.end(), d.kinds.begin(), d.kinds.end());
