@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <array>
+#include <charconv>
 #include <ctime>
 #include <optional>
 #include <unordered_map>
@@ -271,7 +272,11 @@ std::string decode_pinned_products(std::string_view json_text, const shop_limits
     }
     json_writer w;
     w.text("productId", product_id, limits.escape_html).text("name", name, limits.escape_html);
-    w.real("price", price->to_number<double>()).text("image", image, limits.escape_html).num("displayOrder", order);
+    // The shortest form that reads back the same (49.99, not 49.990000000000002).
+    char price_text[32];
+    auto [end, ec] = std::to_chars(price_text, price_text + sizeof price_text, price->to_number<double>());
+    w.raw("price", std::string_view(price_text, static_cast<std::size_t>(end - price_text)));
+    w.text("image", image, limits.escape_html).num("displayOrder", order);
     if (n)
       r += ',';
     r += w.done();

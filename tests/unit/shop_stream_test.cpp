@@ -40,6 +40,11 @@ struct fixture : test_coordinator_fixture<> {
     start();
   }
 
+  ~fixture() override {
+    anon_send_exit(stream, caf::exit_reason::user_shutdown);
+    anon_send_exit(store, caf::exit_reason::user_shutdown);
+  }
+
   void start() {
     stream = sys.spawn(shop_stream, std::string{"default"}, cfg);
     sched.run();
@@ -251,7 +256,7 @@ CAF_TEST(a new stream starts with a new chat) {
   CAF_CHECK(last(*b.link, "chat_history").at("messages").as_array().empty());
 }
 
-CAF_TEST(broadcast signaling goes only to its target with the sender's registered peer) {
+CAF_TEST(broadcast signaling goes only to its target with the registered peer of the sender) {
   viewer admin{sys, "u1", true}, a{sys, "s1"}, b{sys, "s2"};
   enter(admin);
   enter(a);

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <caf/all.hpp>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -66,14 +67,21 @@ inline std::size_t count(const fake_link& l, std::string_view type) {
   return n;
 }
 
+/// Keeps parsed frames alive for the whole test: CAF's check macros hold
+/// references to their operands (`.as_string()` of a temporary dangles).
+inline const boost::json::value& keep(boost::json::value v) {
+  static std::deque<boost::json::value> arena;
+  return arena.emplace_back(std::move(v));
+}
+
 /// The last frame of `type`, or null.
-inline boost::json::value last(const fake_link& l, std::string_view type) {
+inline const boost::json::value& last(const fake_link& l, std::string_view type) {
   for (auto i = l.frames.rbegin(); i != l.frames.rend(); ++i) {
     auto v = boost::json::parse(*i);
     if (v.at("type").as_string() == type)
-      return v;
+      return keep(std::move(v));
   }
-  return nullptr;
+  return keep(nullptr);
 }
 
 } // namespace roomcast::test
