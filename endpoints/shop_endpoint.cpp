@@ -196,7 +196,8 @@ dialect shop_dialect(const dialect_env& env) {
     shop_limits limits{cfg.shop_max_message_chars, cfg.shop_max_username_chars, cfg.shop_escape_html};
     auto shared = std::make_shared<const shop_env>(shop_env{sys, registry, cfg, limits});
     auto endpoint = std::make_shared<shop_endpoint>(shared);
-    routes.add(upgrade_route{"/", endpoint});
+    // A plain GET of "/" stays with the HTTP side (a landing page, or 404).
+    routes.add(upgrade_route{"/", endpoint, true});
     routes.add(upgrade_route{"/shop", endpoint});
     mount_shop_rest(routes, sys, registry, cfg, limits);
   };

@@ -59,6 +59,9 @@ struct http_route {
 struct upgrade_route {
   std::string pattern;
   std::shared_ptr<ws_endpoint> endpoint;
+  /// The path is also an ordinary web address (e.g. "/"): a GET without the
+  /// upgrade goes to the HTTP side (its route, or 404) instead of 426.
+  bool shares_http_path = false;
 };
 
 class router {

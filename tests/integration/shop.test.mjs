@@ -173,8 +173,9 @@ test('bad input gets an error and the connection keeps working; a plain GET of /
     ws.send({ type: 'ping' });
     await ws.next('pong');
     const plain = await fetch(`${server.httpUrl}/`);
-    assert.notEqual(plain.status, 101);
+    assert.equal(plain.status, 404, 'a plain GET of / is the HTTP side\'s (no page here yet): not 426');
     await plain.text();
+    assert.equal((await fetch(`${server.httpUrl}/shop`)).status, 426, '/shop is only a WebSocket endpoint');
     await ws.close();
   });
 });
