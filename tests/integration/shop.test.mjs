@@ -191,8 +191,26 @@ test('per-connection rate limits for chat, likes and support messages', async ()
     assert.equal((await ws.next('error')).message, 'Too many messages; slow down');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(ws.all('chat_message').length, 2);
+    await new Promise((r) => setTimeout(r, 1000)); // one rate error a second at most
+    ws.send({ type: 'toggle_like' });
+    ws.send({ type: 'toggle_like' });
+    assert.equal((await ws.next('error')).message, 'Too many messages; slow down');
+    await ws.next('stream_update', { since: 0, where: (m) => m.likes === 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const desk = await shopClient(server, 'desk');
+    await desk.registerAdmin();
+    ws.send({ type: 'customer_message', message: 'one' });
+    ws.send({ type: 'customer_message', message: 'two' });
+    assert.equal((await ws.next('error')).message, 'Too many messages; slow down');
+    await desk.next('customer_message', { since: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(desk.all('customer_message').map((m) => m.message), ['one']);
+    const updates = ws.all('stream_update');
+    const liked = updates.findIndex((m) => m.likes === 1);
+    assert.deepEqual(updates.slice(liked).map((m) => m.likes), [1], 'the second like was dropped');
     ws.send({ type: 'ping' });
     await ws.next('pong');
+    await desk.close();
     await ws.close();
   });
 });
@@ -352,4 +370,24 @@ test('a restart and a kill -9 keep the stream live with its likes, pinned produc
     assert.equal(rest.json.isActive, true);
     await c.close();
   });
+});
+
+test('the WebSocket heartbeat drops a customer that stopped answering pings, and viewerCount follows', async () => {
+  await withServer({ ...base, settings: { ...fast, 'server.heartbeat_interval_ms': 200, 'server.heartbeat_timeout_ms': 600 } },
+    async (server) => {
+      await start(server);
+      const alive = await shopClient(server, 'alive');
+      await alive.register('sess-alive');
+      const silent = await shopClient(server, 'silent', '/', { autoPong: false });
+      await silent.register('sess-silent');
+      await alive.next('stream_update', { since: 0, where: (m) => m.viewerCount === 2 });
+      const dropped = await alive.next('stream_update', { where: (m) => m.viewerCount === 1, timeout: 3000 });
+      assert.equal(dropped.viewerCount, 1);
+      await silent.closed;
+      // The live one kept answering and is still served.
+      alive.send({ type: 'ping' });
+      await alive.next('pong');
+      assert.equal((await api(server, 'GET', '/api/stream')).json.viewerCount, 1);
+      await alive.close();
+    });
 });

@@ -16,8 +16,10 @@ export function sign(claims, key = SECRET) {
 export const adminToken = (sub = 'admin-1', name = 'Shop Admin') => sign({ sub, name, role: 'admin' });
 
 export class ShopClient {
-  constructor(url, name = '') {
+  /// options: ws options (e.g. {autoPong: false} for a client that never answers pings).
+  constructor(url, name = '', options = {}) {
     this.url = url;
+    this.options = options;
     this.name = name;
     this.messages = [];
     this.waiters = [];
@@ -25,7 +27,7 @@ export class ShopClient {
   }
 
   async open() {
-    this.ws = new WebSocket(this.url);
+    this.ws = new WebSocket(this.url, this.options);
     this.ws.on('message', (data) => {
       const msg = JSON.parse(data.toString());
       this.messages.push(msg);
@@ -90,8 +92,8 @@ export class ShopClient {
   }
 }
 
-export async function shopClient(server, name = '', path = '/') {
-  return new ShopClient(`${server.url}${path}`, name).open();
+export async function shopClient(server, name = '', path = '/', options = {}) {
+  return new ShopClient(`${server.url}${path}`, name, options).open();
 }
 
 /// fetch against the server with an optional Bearer token and JSON body.
