@@ -30,6 +30,8 @@ void add_actor_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<signaling_command>("roomcast.signaling_command");
   cfg.add_message_type<signaling_join_reply>("roomcast.signaling_join_reply");
   cfg.add_message_type<signaling_settings>("roomcast.signaling_settings");
+  cfg.add_message_type<shop_command>("roomcast.shop_command");
+  cfg.add_message_type<shop_reply>("roomcast.shop_reply");
 }
 
 } // namespace roomcast

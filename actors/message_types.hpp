@@ -15,6 +15,7 @@
 #include "actors/signaling_snapshot.hpp"
 #include "dialects/conference_codec.hpp"
 #include "dialects/signaling_codec.hpp"
+#include "dialects/shop_codec.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -108,6 +109,36 @@ typename Inspector::result_type inspect(Inspector& f, signaling_join_reply& x) {
   return f(caf::meta::type_name("signaling_join_reply"), x.code, x.message);
 }
 
+// -- shop dialect ---------------------------------------------------------------
+using control_atom = caf::atom_constant<caf::atom("control")>; ///< (control, shop_command) -> shop_reply
+using state_atom = caf::atom_constant<caf::atom("state")>;     ///< -> std::string (public state JSON)
+using summary_atom = caf::atom_constant<caf::atom("summary")>; ///< -> std::string (conversation summary)
+using messages_atom = caf::atom_constant<caf::atom("messages")>; ///< (messages, page, limit) -> shop_reply
+using frame_atom = caf::atom_constant<caf::atom("frame")>;     ///< (frame, wire_frame_ptr): deliver to members
+
+/// A registered shop connection entering the stream, its support
+/// conversation or the admin group. Identity is what the connection verified.
+struct shop_member {
+  client_link_ptr link;
+  bool admin = false;
+  std::string identity; ///< likes key: the token's userId, else the registered sessionId
+  std::string name;     ///< display name from a verified token (empty: none)
+  std::string session_id;
+};
+
+/// An answer to an admin action or a REST query: an error or a JSON body.
+struct shop_reply {
+  shop_error code = shop_error::none;
+  std::string body; ///< JSON on success; the error text otherwise
+
+  friend bool operator==(const shop_reply&, const shop_reply&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shop_reply& x) {
+  return f(caf::meta::type_name("shop_reply"), x.code, x.body);
+}
+
 /// Registers this module's types (needed once messages cross nodes).
 void add_actor_message_types(caf::actor_system_config& cfg);
 
@@ -116,3 +147,5 @@ void add_actor_message_types(caf::actor_system_config& cfg);
 // The link is a process-local pointer: join requests never leave the node.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::join_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::signaling_join)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::shop_member)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::wire_frame_ptr)

@@ -20,6 +20,7 @@
 #include "config/settings.hpp"
 #include "endpoints/admin_console.hpp"
 #include "endpoints/conference_endpoint.hpp"
+#include "endpoints/shop_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
 #include "endpoints/signaling_endpoint.hpp"
 #include "gateway/server.hpp"
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env), roomcast::signaling_dialect(env)};
   if (cfg.socketio_conformance)
     dialects.push_back(roomcast::socketio_conformance_dialect(env));
+  dialects.push_back(roomcast::shop_dialect(env));
   std::vector<roomcast::room_kind> kinds;
   for (auto& d : dialects)
     kinds.insert(kinds.end(), d.kinds.begin(), d.kinds.end());

@@ -251,6 +251,10 @@ struct app {
   /// fanout, rooms, durable: the rate rises step by step until the server falls behind.
   void run_messaging(json_object& j) {
     const bool fanout = opt.scen == scenario::fanout;
+    // shop: `senders` viewers chat, spread over the workers.
+    const std::uint32_t per_worker = opt.scen == scenario::shop
+                                       ? std::max<std::uint32_t>(1, opt.senders / static_cast<std::uint32_t>(workers.size()))
+                                       : 0;
     const bool want_ack = opt.scen == scenario::durable && opt.dia == dialect::socketio;
     const auto rss_before = read_rss_kib(opt.server_pid);
     const auto jr = join(0, opt.connections, opt.rooms, 0, 0, opt.connect_concurrency, "join");
@@ -268,7 +272,7 @@ struct app {
     auto start = [&](double rate) {
       for (std::size_t w = 0; w < workers.size(); ++w) {
         if (fanout && w != sender_worker) continue;
-        workers[w]->call([&, w] { workers[w]->start_sending(rate, fanout, want_ack); });
+        workers[w]->call([&, w] { workers[w]->start_sending(rate, fanout ? 1 : per_worker, want_ack); });
       }
     };
     auto stop = [&] {
@@ -478,7 +482,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: open-file limit %llu: using %u connections instead of %u\n",
                  static_cast<unsigned long long>(fd_limit), capped, opt.connections);
     opt.connections = capped;
-    if (opt.scen == scenario::fanout) opt.room_size = capped;
+    if (opt.scen == scenario::fanout || opt.scen == scenario::shop) opt.room_size = capped;
     opt.rooms = std::max<std::uint32_t>(1, std::min(opt.rooms, (capped + opt.room_size - 1) / opt.room_size));
   }
 
@@ -502,13 +506,14 @@ int main(int argc, char** argv) {
       .add("connections", static_cast<double>(opt.connections)).add("rooms", static_cast<double>(opt.rooms))
       .add("room_size", static_cast<double>(opt.room_size)).add("payload", static_cast<double>(opt.payload))
       .add("threads", static_cast<double>(opt.threads)).add("server_pid", static_cast<double>(opt.server_pid))
-      .add("start_rate", opt.rate).add("rate_factor", opt.rate_factor).add("slo_ms", opt.slo_ms);
+      .add("senders", static_cast<double>(opt.senders)).add("start_rate", opt.rate).add("rate_factor", opt.rate_factor).add("slo_ms", opt.slo_ms);
   const auto cpu0 = self_cpu_us();
   const auto t0 = now_us();
   switch (opt.scen) {
   case scenario::fanout:
   case scenario::rooms:
-  case scenario::durable: a.run_messaging(j); break;
+  case scenario::durable:
+  case scenario::shop: a.run_messaging(j); break;
   case scenario::idle: a.run_idle(j); break;
   case scenario::storm: a.run_storm(j); break;
   }

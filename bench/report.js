@@ -17,6 +17,7 @@ const metrics = {
   rooms: { headline: 'deliveries_per_s', headlineName: 'deliveries/s', cost: 'cpu_us_per_delivery', costName: 'server CPU µs per delivery' },
   durable: { headline: 'acked_per_s', headlineName: 'acknowledged messages/s', cost: 'cpu_us_per_delivery', costName: 'server CPU µs per delivery' },
   storm: { headline: 'connections_per_s', headlineName: 'connections/s (connect + upgrade + join, no errors)', cost: 'cpu_us_per_connection', costName: 'server CPU µs per connection' },
+  shop: { headline: 'deliveries_per_s', headlineName: 'chat deliveries/s', cost: 'cpu_us_per_delivery', costName: 'server CPU µs per chat delivery' },
   idle: { headline: 'connections_per_s', headlineName: 'connections/s while joining', cost: 'cpu_us_per_connection', costName: 'server CPU µs per connection' },
 }[scenario];
 if (!metrics) throw new Error(`unknown scenario ${scenario}`);
@@ -61,7 +62,7 @@ for (const g of groups.values()) {
     ? `${fmt(Math.min(...g.runs.map((x) => x[metrics.headline] || 0)))}–${fmt(Math.max(...g.runs.map((x) => x[metrics.headline] || 0)))}`
     : '';
 }
-const order = ['roomcast', 'ws', 'socketio', 'limit'];
+const order = ['roomcast', 'ws', 'shopws', 'socketio', 'limit'];
 const rows = [...groups.values()].filter((g) => g.rep)
   .sort((a, b) => order.indexOf(a.server) - order.indexOf(b.server) || a.dialect.localeCompare(b.dialect));
 
@@ -80,6 +81,7 @@ const serverName = {
   ws: 'ws (Node, conference.md example)',
   socketio: 'socket.io@4 (Node, /chat)',
   limit: 'limit_server (C++ ceiling)',
+  shopws: 'ws (Node, shop.md server)',
 };
 const label = (g) => `${serverName[g.server] || g.server}`;
 
@@ -94,6 +96,7 @@ const desc = {
   fanout: r0 && `One room of ${r0.connections} connections; one member sends at a rate that ${steps}. Every message goes to all members, the sender included.`,
   rooms: r0 && `${r0.connections} connections in rooms of ${r0.room_size}; every member sends at a per-member rate that ${steps}.`,
   durable: r0 && `${r0.connections} connections in rooms of ${r0.room_size}; every member sends at a per-member rate that ${steps}. A message counts as acknowledged when the server confirms it to its sender (Socket.IO ack; in the conference dialect the sender's own copy of the broadcast). roomcast stores chat in SQLite (synchronous=full) before it broadcasts; the Node peers and limit_server keep nothing on disk.`,
+  shop: r0 && `One live stream watched by ${r0.connections} connections (connection 0 is the admin that starts it over WebSocket; the others register as customers); ${r0.senders ?? 'some'} viewers chat at a per-viewer rate that ${steps}, and every 4th of their messages comes with a toggle_like (a stream_update to everyone, counted in frames, not in deliveries). Every chat message goes to every registered connection. roomcast stores each chat message and each like in SQLite (synchronous=full) before it broadcasts; the Node peer keeps everything in memory.`,
   idle: r0 && `${r0.connections} connections joined in rooms of ${r0.room_size}, then idle. RSS per connection = (server RSS after the joins − RSS before any client) / connections.`,
   storm: r0 && `New connections (TCP connect + WebSocket upgrade + join, rooms of ${r0.room_size}) opened at ${fmt(r0.start_rate)}/s, ×${fmt(r0.rate_factor, 1)} each step (at most ${r0.connections} per step, closed before the next), until a step has errors or timeouts or reaches under 80 % of its target rate; the result is the best rate reached without errors.`,
 }[scenario];
@@ -129,7 +132,7 @@ if (scenario === 'idle') {
   md += '\nPeak = most per second in any step (the server at capacity, latency then grows); sustained = best step that kept up, whose latencies are shown.';
   md += ' CPU µs/delivery is the server\'s user+system time over the peak step divided by its deliveries.';
   md += commonRate !== undefined
-    ? ` The common load is the step every server kept up with: ${fmt(commonRate, commonRate < 10 ? 1 : 0)} msgs/s ${scenario === 'fanout' ? 'from the sender' : 'per member'}.\n`
+    ? ` The common load is the step every server kept up with: ${fmt(commonRate, commonRate < 10 ? 1 : 0)} msgs/s ${scenario === 'fanout' ? 'from the sender' : scenario === 'shop' ? 'per chatting viewer' : 'per member'}.\n`
     : ' No step rate was kept up with by every server, so there is no common load to compare latencies at.\n';
 }
 
@@ -137,7 +140,7 @@ if (scenario === 'idle') {
 const ratioLines = [];
 const find = (server, dialect) => rows.find((g) => g.server === server && g.dialect === dialect);
 const skippedRoomcast = [...groups.values()].find((g) => g.server === 'roomcast' && g.skipped);
-for (const peer of ['ws', 'socketio', 'limit']) {
+for (const peer of ['ws', 'shopws', 'socketio', 'limit']) {
   const p = [...groups.values()].find((g) => g.server === peer);
   if (!p) continue;
   const dialect = p.dialect;

@@ -3,7 +3,7 @@
 # `ws` conference server, the socket.io@4 /chat server and the C++ limit
 # server, alternating between them in one run, all on 127.0.0.1.
 #
-#   bench/run.sh fanout|rooms|idle|storm|durable|all [--quick]
+#   bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]
 #
 # Writes bench/results/SCENARIO.md and SCENARIO.png and ends with one line per
 # comparison: "ratio roomcast/PEER: X.XX" and "cpu-per-delivery roomcast/PEER: X.XX".
@@ -21,11 +21,11 @@ quick=0
 for a in "$@"; do
   case $a in
   --quick) quick=1 ;;
-  fanout | rooms | idle | storm | durable | all) scenario=$a ;;
-  *) echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|all [--quick]" >&2; exit 2 ;;
+  fanout | rooms | idle | storm | durable | shop | all) scenario=$a ;;
+  *) echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]" >&2; exit 2 ;;
   esac
 done
-[ -n "$scenario" ] || { echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|all [--quick]" >&2; exit 2; }
+[ -n "$scenario" ] || { echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]" >&2; exit 2; }
 
 rounds=${BENCH_ROUNDS:-$([ $quick = 1 ] && echo 1 || echo 3)}
 threads=${BENCH_THREADS:-1}
@@ -148,6 +148,7 @@ start_server() {
       --config "$here/configs/roomcast-bench.toml" >"$log" 2>&1 &
     ;;
   ws) "${prio[@]}" node "$here/peers/conference_ws.js" 0 >"$log" 2>&1 & ;;
+  shopws) JWT_SECRET=roomcast-bench-secret "${prio[@]}" node "$here/peers/shop_ws.js" 0 >"$log" 2>&1 & ;;
   socketio) JWT_SECRET=roomcast-bench-secret "${prio[@]}" node "$here/peers/chatrooms_socketio.js" 0 >"$log" 2>&1 & ;;
   limit) "${prio[@]}" "$limit" --listen 127.0.0.1:0 >"$log" 2>&1 & ;;
   esac
@@ -209,6 +210,7 @@ scenario_args() { # SCENARIO -> loadgen arguments
     durable) echo "--connections 200 --room-size 10 --rate 2 --rate-factor 4 --rate-max 1e6 --max-steps 4 --duration 1 --warmup 1 --drain 1 --max-seconds 30" ;;
     idle) echo "--connections $(cap 5000) --room-size 10 --duration 2 --max-seconds 30" ;;
     storm) echo "--connections $(cap 6000) --room-size 10 --rate 1500 --rate-factor 2 --rate-max 1e6 --max-steps 3 --duration 1 --handshake-timeout 5 --max-seconds 30" ;;
+    shop) echo "--connections 500 --senders 10 --rate 4 --rate-factor 3 --rate-max 1e6 --max-steps 5 --duration 1 --warmup 1 --drain 1 --max-seconds 40" ;;
     esac
   else
     case $1 in
@@ -217,6 +219,7 @@ scenario_args() { # SCENARIO -> loadgen arguments
     durable) echo "--connections 2000 --room-size 10 --rate 0.5 --rate-factor 2 --rate-max 1e6 --max-steps 12 --duration 3 --warmup 2 --drain 3 --max-seconds 240" ;;
     idle) echo "--connections $(cap 19000) --room-size 10 --duration 5 --max-seconds 240" ;;
     storm) echo "--connections $(cap 19000) --room-size 10 --rate 500 --rate-factor 2 --rate-max 1e6 --max-steps 8 --duration 2 --handshake-timeout 10 --max-seconds 240" ;;
+    shop) echo "--connections $(cap 3000) --senders 20 --rate 1 --rate-factor 2 --rate-max 1e6 --max-steps 12 --duration 3 --warmup 2 --drain 3 --max-seconds 240" ;;
     esac
   fi
 }
@@ -230,6 +233,8 @@ run_scenario() {
   read -r -a args <<<"$(scenario_args "$scen")"
   # server:dialect pairs; Socket.IO pairs compare roomcast's /chat with socket.io.
   local combos=("roomcast:conference" "ws:conference" "limit:conference" "socketio:socketio" "roomcast:socketio")
+  # shop: roomcast's shop dialect against the Node `ws` server written like the contract's.
+  [ "$scen" = shop ] && combos=("roomcast:shop" "shopws:shop")
   say "== $scen: ${args[*]} (rounds: $rounds, loadgen threads: $threads)"
   for c in "${combos[@]}"; do
     local srv=${c%%:*} dia=${c##*:}
@@ -238,7 +243,7 @@ run_scenario() {
     elif [ "$srv" = roomcast ] && [ "$dia" = socketio ] && [ $roomcast_sio = 0 ]; then
       say "skipping roomcast (socketio): $roomcast_sio_why"
       echo "{\"server\":\"roomcast\",\"dialect\":\"socketio\",\"skipped\":\"$roomcast_sio_why\"}" >>"$raw"
-    elif { [ "$srv" = ws ] || [ "$srv" = socketio ]; } && [ $peers_ok = 0 ]; then
+    elif { [ "$srv" = ws ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ]; then
       echo "{\"server\":\"$srv\",\"dialect\":\"$dia\",\"skipped\":\"npm install failed\"}" >>"$raw"
     fi
   done
@@ -250,7 +255,7 @@ run_scenario() {
       local srv=${c%%:*} dia=${c##*:}
       [ "$srv" = roomcast ] && [ -z "$roomcast_bin" ] && continue
       [ "$srv" = roomcast ] && [ "$dia" = socketio ] && [ $roomcast_sio = 0 ] && continue
-      { [ "$srv" = ws ] || [ "$srv" = socketio ]; } && [ $peers_ok = 0 ] && continue
+      { [ "$srv" = ws ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ] && continue
       local bg waited=0
       bg=$(background_cpu)
       while [ "$bg" -gt 50 ] && [ $waited -lt "$quiet_wait" ]; do
@@ -297,7 +302,7 @@ probe_roomcast_sio
 [ -n "$roomcast_bin" ] && [ $roomcast_sio = 0 ] && say "$roomcast_sio_why: its Socket.IO runs are skipped"
 
 if [ "$scenario" = all ]; then
-  for s in fanout rooms idle storm durable; do run_scenario "$s"; done
+  for s in fanout rooms idle storm durable shop; do run_scenario "$s"; done
 else
   run_scenario "$scenario"
 fi

@@ -199,6 +199,16 @@ const std::map<std::string, setter>& keys() {
     {"conference.chat_history", number<std::size_t>(&settings::chat_history, 0, 100'000)},
     {"conference.max_message_chars", number<std::size_t>(&settings::max_message_chars, 1, 1'000'000)},
     {"conference.max_username_chars", number<std::size_t>(&settings::max_username_chars, 1, 1024)},
+    {"shop.escape_html", boolean(&settings::shop_escape_html)},
+    {"shop.chat_history", number<std::size_t>(&settings::shop_chat_history, 0, 100'000)},
+    {"shop.max_message_chars", number<std::size_t>(&settings::shop_max_message_chars, 1, 1'000'000)},
+    {"shop.max_username_chars", number<std::size_t>(&settings::shop_max_username_chars, 1, 1024)},
+    {"shop.chat_per_second", real(&settings::shop_chat_per_second)},
+    {"shop.chat_burst", real(&settings::shop_chat_burst)},
+    {"shop.likes_per_second", real(&settings::shop_likes_per_second)},
+    {"shop.likes_burst", real(&settings::shop_likes_burst)},
+    {"shop.support_per_second", real(&settings::shop_support_per_second)},
+    {"shop.support_burst", real(&settings::shop_support_burst)},
     {"conference.host_grace_seconds",
      [](settings& s, const std::string& v) {
        long long n = 0;

@@ -93,6 +93,17 @@ struct settings {
   bool metrics_enabled = true;
   /// Whether the admin console and its API are served.
   bool admin_on() const { return admin_enabled == "auto" ? env != "production" : admin_enabled == "true"; }
+  // [shop]
+  bool shop_escape_html = true;         ///< chat, names and support text HTML-escaped on output
+  std::size_t shop_chat_history = 50;   ///< stream chat messages a newcomer gets
+  std::size_t shop_max_message_chars = 500;
+  std::size_t shop_max_username_chars = 64;
+  double shop_chat_per_second = 2.0;    ///< per connection: chat_message
+  double shop_chat_burst = 5.0;
+  double shop_likes_per_second = 2.0;   ///< per connection: toggle_like
+  double shop_likes_burst = 5.0;
+  double shop_support_per_second = 1.0; ///< per connection: customer_message / staff_message
+  double shop_support_burst = 5.0;
 
   std::string db_path() const;
 

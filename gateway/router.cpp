@@ -164,7 +164,7 @@ router::match router::find(http_method method, std::string_view path) const {
     // A WebSocket path asked for without the upgrade.
     if (method == http_method::get || method == http_method::head)
       for (auto& r : upgrades_)
-        if (match_pattern(r.pattern, path, params)) {
+        if (!r.shares_http_path && match_pattern(r.pattern, path, params)) {
           m.status = 426;
           return m;
         }

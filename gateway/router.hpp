@@ -64,6 +64,9 @@ struct upgrade_route {
   std::shared_ptr<ws_endpoint> endpoint;
   /// Browser origins allowed to open this WebSocket; empty: the router's.
   std::vector<std::string> origins = {};
+  /// The path is also an ordinary web address (e.g. "/"): a GET without the
+  /// upgrade goes to the HTTP side (its route, or 404) instead of 426.
+  bool shares_http_path = false;
 };
 
 class router {

@@ -55,9 +55,9 @@ void connection::on_connect(const boost::system::error_code& ec) {
   sock_.non_blocking(true, ignored);
 
   const auto& o = w_.opt();
-  std::string target = o.dia == dialect::conference
-                           ? "/room/" + w_.shared().room_name(room_) + "/websocket"
-                           : std::string("/socket.io/?EIO=4&transport=websocket");
+  std::string target = o.dia == dialect::conference ? "/room/" + w_.shared().room_name(room_) + "/websocket"
+                       : o.dia == dialect::shop     ? std::string("/")
+                                                    : std::string("/socket.io/?EIO=4&transport=websocket");
   unsigned char key[16];
   const auto r1 = w_.random(), r2 = w_.random();
   std::memcpy(key, &r1, 8);
@@ -130,6 +130,13 @@ bool connection::on_http() {
   if (w_.opt().dia == dialect::conference) {
     st_ = state::joining;
     send_text(text::conference_join(index_));
+  } else if (w_.opt().dia == dialect::shop) {
+    // Connection 0 is the shop's admin: it starts the stream the others watch.
+    st_ = state::joining;
+    if (index_ == 0)
+      send_text(text::shop_register_admin(make_jwt(w_.opt().jwt_secret, "bench-admin", "Admin", "admin")));
+    else
+      send_text(text::shop_register(w_.shared().run_id, index_));
   } else {
     st_ = state::sio_open;
   }
@@ -187,7 +194,25 @@ void connection::on_frame(std::uint8_t op, std::string_view payload) {
 
 void connection::on_message(std::string_view m) {
   if (w_.opt().dia == dialect::conference) on_conference(m);
+  else if (w_.opt().dia == dialect::shop) on_shop(m);
   else on_socketio(m);
+}
+
+void connection::on_shop(std::string_view m) {
+  const auto type = text::shop_type(m);
+  auto& c = w_.stats();
+  if (type == "chat_message") {
+    on_chat_text(text::string_field(m, R"("message")"), false);
+  } else if (type == "registered") {
+    if (st_ == state::joining) become_joined();
+  } else if (type == "admin_registered") {
+    send_text(text::shop_stream_start);
+  } else if (type == "stream_started") {
+    if (st_ == state::joining && index_ == 0) become_joined(); // the stream is live before anyone chats
+  } else if (type == "error") {
+    bump(c.err_event);
+    if (st_ == state::joining) fail(c.err_event);
+  }
 }
 
 void connection::on_conference(std::string_view m) {
@@ -300,6 +325,11 @@ void connection::send_chat(std::int64_t now, bool want_ack) {
   const auto& o = w_.opt();
   if (o.dia == dialect::conference) {
     text::conference_chat(s, index_, static_cast<std::uint64_t>(now), o.payload);
+  } else if (o.dia == dialect::shop) {
+    if (shop_sends_++ % 4 == 3)
+      send_text(text::shop_like);
+    if (st_ == state::dead) return;
+    text::shop_chat(s, index_, static_cast<std::uint64_t>(now), o.payload);
   } else {
     text::sio_send(s, o.ns, want_ack ? next_ack_id_++ : -1, w_.shared().room_name(room_), index_,
                    static_cast<std::uint64_t>(now), o.payload);
@@ -491,18 +521,19 @@ void worker::arm_sweep() {
   });
 }
 
-void worker::start_sending(double rate, bool only_first, bool want_ack) {
+void worker::start_sending(double rate, std::uint32_t max_senders, bool want_ack) {
   schedule_ = {};
   ++send_generation_;
   want_ack_ = want_ack;
   if (rate <= 0) return;
   period_us_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(1e6 / rate));
   const auto t = now_us();
+  std::uint32_t senders = 0;
   for (auto& c : conns_) {
     if (!c->joined()) continue;
     // Random phases spread the senders over the period instead of a thundering herd.
     schedule_.push({t + static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(period_us_)), c.get()});
-    if (only_first) break;
+    if (max_senders > 0 && ++senders >= max_senders) break;
   }
   arm_send();
 }

@@ -92,6 +92,7 @@ private:
   void on_frame(std::uint8_t op, std::string_view payload);
   void on_message(std::string_view m);
   void on_conference(std::string_view m);
+  void on_shop(std::string_view m);
   void on_socketio(std::string_view m);
   void on_chat_text(std::string_view text, bool is_ack);
   void become_joined();
@@ -108,6 +109,7 @@ private:
   bool write_armed_ = false;
   std::uint8_t frag_op_ = 0;
   std::int64_t next_ack_id_ = 2; // 1 is the joinRoom acknowledgement
+  std::uint64_t shop_sends_ = 0; // shop: every 4th chat message also toggles a like
   std::int64_t deadline_us_ = 0;
   std::string in_;   // bytes of an incomplete frame (or the HTTP response)
   std::string out_;  // bytes the socket did not take yet
@@ -137,7 +139,8 @@ public:
   /// Opens connections {index, room}; `rate` per second (0: as fast as `max_inflight` allows).
   void connect(std::vector<std::pair<std::uint32_t, std::uint32_t>> specs, double rate, std::uint32_t max_inflight);
   /// Starts sending at `rate` msgs/s per sender: every joined connection, or the first joined one.
-  void start_sending(double rate, bool only_first, bool want_ack);
+  /// `max_senders`: how many of this worker's joined connections send (0: all).
+  void start_sending(double rate, std::uint32_t max_senders, bool want_ack);
   void stop_sending();
   /// Drops connections not yet started (a phase that ran out of time).
   void cancel_connects() { to_connect_.clear(); }

@@ -78,6 +78,27 @@ inline void conference_chat(std::string& out, std::uint32_t sender, std::uint64_
 
 inline std::string_view conference_event(std::string_view frame) { return string_field(frame, R"("event")"); }
 
+// -- shop (protocols/shop.md) ---------------------------------------------------
+
+inline std::string shop_register(std::string_view run_id, std::uint32_t index) {
+  return R"({"type":"register","sessionId":")" + std::string(run_id) + "-s" + std::to_string(index) + R"("})";
+}
+
+inline std::string shop_register_admin(std::string_view token) {
+  return R"({"type":"register_admin","token":")" + std::string(token) + R"("})";
+}
+
+inline const char* shop_stream_start = R"({"type":"stream_start","title":"bench","quality":"720p"})";
+inline const char* shop_like = R"({"type":"toggle_like"})";
+
+inline void shop_chat(std::string& out, std::uint32_t sender, std::uint64_t us, std::uint32_t len) {
+  out.append(R"({"type":"chat_message","username":"u)").append(std::to_string(sender)).append(R"(","message":")");
+  append_chat_text(out, sender, us, len);
+  out.append(R"("})");
+}
+
+inline std::string_view shop_type(std::string_view frame) { return string_field(frame, R"("type")"); }
+
 // -- Socket.IO v5 over Engine.IO v4 (protocols/chatrooms.md) ------------------
 
 /// One Engine.IO packet; for a Socket.IO message, its type, namespace, ack id and JSON.

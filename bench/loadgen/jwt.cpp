@@ -93,12 +93,13 @@ std::string base64url(const std::uint8_t* data, std::size_t len) {
   return ws::base64_with(data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
-std::string make_jwt(std::string_view secret, std::string_view subject, std::string_view name) {
+std::string make_jwt(std::string_view secret, std::string_view subject, std::string_view name,
+                     std::string_view role) {
   const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count() + 86400;
   const std::string header = R"({"alg":"HS256","typ":"JWT"})";
   const std::string claims = std::string(R"({"sub":")") + std::string(subject) + R"(","name":")" +
-                             std::string(name) + R"(","role":"user","exp":)" + std::to_string(exp) + "}";
+                             std::string(name) + R"(","role":")" + std::string(role) + R"(","exp":)" + std::to_string(exp) + "}";
   std::string signing = base64url(reinterpret_cast<const std::uint8_t*>(header.data()), header.size()) + "." +
                         base64url(reinterpret_cast<const std::uint8_t*>(claims.data()), claims.size());
   const auto sig = hmac_sha256(secret, signing);

@@ -14,6 +14,7 @@ std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view 
 std::string base64url(const std::uint8_t* data, std::size_t len);
 
 /// A signed token with claims sub, name, role "user" and exp = now + 1 day.
-std::string make_jwt(std::string_view secret, std::string_view subject, std::string_view name);
+std::string make_jwt(std::string_view secret, std::string_view subject, std::string_view name,
+                     std::string_view role = "user");
 
 } // namespace bench

@@ -13,8 +13,8 @@ namespace {
 constexpr const char* usage = R"(loadgen: WebSocket load generator for roomcast and the servers it is compared with.
 
   --target HOST:PORT         server to load (default host 127.0.0.1)
-  --dialect conference|socketio
-  --scenario fanout|rooms|idle|storm|durable
+  --dialect conference|socketio|shop
+  --scenario fanout|rooms|idle|storm|durable|shop
   --connections N            connections to open (storm: at most N per step)
   --rooms R | --room-size S  how connections are grouped (fanout: one room)
   --rate X                   msgs/s: fanout of the one sender, rooms/durable of every member;
@@ -25,7 +25,8 @@ constexpr const char* usage = R"(loadgen: WebSocket load generator for roomcast 
   --server-pid PID           read the server's RSS and CPU time from /proc
   --payload N                characters of chat text per message
   --connect-concurrency N --handshake-timeout S --source-ips N
-  --jwt-secret S --namespace NS  (socketio dialect)
+  --jwt-secret S --namespace NS  (socketio dialect; shop: the admin token's secret)
+  --senders N                shop: viewers that chat at --rate each (every 4th message also a like)
   --label NAME --max-seconds S --no-progress
 
 Progress goes to stderr; the result is one JSON line on stdout.
@@ -71,6 +72,7 @@ options parse_options(int argc, char** argv) {
     } else if (flag == "--dialect") {
       if (std::strcmp(v, "conference") == 0) o.dia = dialect::conference;
       else if (std::strcmp(v, "socketio") == 0) o.dia = dialect::socketio;
+      else if (std::strcmp(v, "shop") == 0) o.dia = dialect::shop;
       else die("unknown dialect", v);
     } else if (flag == "--scenario") {
       const std::string_view s = v;
@@ -79,6 +81,7 @@ options parse_options(int argc, char** argv) {
       else if (s == "idle") o.scen = scenario::idle;
       else if (s == "storm") o.scen = scenario::storm;
       else if (s == "durable") o.scen = scenario::durable;
+      else if (s == "shop") o.scen = scenario::shop;
       else die("unknown scenario", s);
     } else if (flag == "--label") o.label = v;
     else if (flag == "--connections") o.connections = count();
@@ -101,6 +104,7 @@ options parse_options(int argc, char** argv) {
     else if (flag == "--max-seconds") o.max_seconds = num();
     else if (flag == "--jwt-secret") o.jwt_secret = v;
     else if (flag == "--namespace") o.ns = v;
+    else if (flag == "--senders") o.senders = count();
     else die("unknown flag", flag);
   }
   if (o.port == 0) die("required:", "--target HOST:PORT");
@@ -113,7 +117,7 @@ options parse_options(int argc, char** argv) {
   if (o.rate_factor <= 1.0) o.rate_factor = 2.0;
   if (o.rate_max < o.rate) o.rate_max = o.rate;
   if (o.connect_concurrency == 0) o.connect_concurrency = 1;
-  if (o.scen == scenario::fanout) {
+  if (o.scen == scenario::fanout || o.scen == scenario::shop) {
     o.rooms = 1;
     o.room_size = o.connections;
   } else if (rooms_given && o.rooms > 0) {
@@ -125,7 +129,9 @@ options parse_options(int argc, char** argv) {
   return o;
 }
 
-const char* to_string(dialect d) { return d == dialect::conference ? "conference" : "socketio"; }
+const char* to_string(dialect d) {
+  return d == dialect::conference ? "conference" : d == dialect::socketio ? "socketio" : "shop";
+}
 
 const char* to_string(scenario s) {
   switch (s) {
@@ -134,6 +140,7 @@ const char* to_string(scenario s) {
   case scenario::idle: return "idle";
   case scenario::storm: return "storm";
   case scenario::durable: return "durable";
+  case scenario::shop: return "shop";
   }
   return "?";
 }

@@ -7,8 +7,8 @@
 
 namespace bench {
 
-enum class dialect { conference, socketio };
-enum class scenario { fanout, rooms, idle, storm, durable };
+enum class dialect { conference, socketio, shop };
+enum class scenario { fanout, rooms, idle, storm, durable, shop };
 
 struct options {
   std::string host = "127.0.0.1";
@@ -36,6 +36,7 @@ struct options {
   double max_seconds = 600;          ///< hard stop for the whole run
   std::string jwt_secret = "roomcast-bench-secret";
   std::string ns = "/chat";          ///< Socket.IO namespace
+  std::uint32_t senders = 10;        ///< shop: viewers that chat (and like), each at `rate`
   bool progress = true;
 };
 

@@ -1,8 +1,9 @@
 // Integration test with a C++ client: Boost.Beast's websocket::stream against
 // the real roomcast binary (argv[1]). Starts the server on 127.0.0.1:0 with a
-// temporary data directory, drives one conference room with three clients and
-// a signaling room (/ws) with two, then stops
-// it with SIGTERM and expects close code 1001 and exit code 0.
+// temporary data directory, drives one conference room with three clients, a
+// signaling room (/ws) with two peers and a shop live session (an admin and
+// two customers on ws://HOST/), then stops it with SIGTERM and expects close
+// code 1001 and exit code 0.
 //
 // Prints one line per check and `N passed, M failed`; exits non-zero on any
 // failure.
@@ -13,6 +14,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/src.hpp> // header-only Boost.JSON: this is the only TU
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <poll.h>
 #include <signal.h>
@@ -109,7 +112,8 @@ public:
         ::unsetenv(n.c_str());
       std::vector<std::string> args{binary_,        "--listen", "127.0.0.1:0", "--data-dir", data_dir_,
                                     "--set",        "server.io_threads=2",      "--set",
-                                    "server.actor_threads=2"};
+                                    "server.actor_threads=2", "--jwt-secret", "beast-secret",
+                                    "--set", "shop.chat_per_second=1000", "--set", "shop.chat_burst=1000"};
       std::vector<char*> argv;
       for (auto& a : args)
         argv.push_back(a.data());
@@ -180,7 +184,9 @@ private:
 /// check instead of hanging the test.
 class client {
 public:
-  explicit client(std::string name) : name_(std::move(name)), ws_(ioc_) {}
+  /// `key`: "event" for conference events, "type" for shop messages.
+  explicit client(std::string name, std::string key = "event")
+    : name_(std::move(name)), key_(std::move(key)), ws_(ioc_) {}
 
   const std::string& name() const { return name_; }
 
@@ -188,12 +194,14 @@ public:
     connect_path(port, "/room/" + room + "/websocket");
   }
 
-  /// Upgrades on any path (the signaling dialect lives at /ws).
+  /// Upgrades on any path (signaling lives at /ws, the shop at /).
   void connect_path(unsigned short port, const std::string& path) {
     tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
     run([&](auto done) { ws_.next_layer().async_connect(ep, done); }, "connect");
     run([&](auto done) { ws_.async_handshake("127.0.0.1:" + std::to_string(port), path, done); }, "handshake");
   }
+
+  void send_json(const json::object& o) { send_text(json::serialize(o)); }
 
   void send_text(const std::string& text) {
     ws_.text(true);
@@ -208,20 +216,18 @@ public:
   }
 
   /// The next event named `event` (earlier other events stay queued): its
-  /// `data` for conference events, the whole message for signaling ones
-  /// ({"type": T, ...}).
+  /// data (conference), or the whole message (signaling, shop).
   json::object next(const std::string& event) {
-    auto body = [](json::object& m) { return m.contains("data") ? m["data"].as_object() : m; };
     for (auto i = pending_.begin(); i != pending_.end(); ++i)
       if (event_of(*i) == event) {
-        auto data = body(*i);
+        auto data = body_of(*i);
         pending_.erase(i);
         return data;
       }
     for (;;) {
       auto msg = read_one();
       if (event_of(msg) == event)
-        return body(msg);
+        return body_of(msg);
       pending_.push_back(std::move(msg));
     }
   }
@@ -247,11 +253,13 @@ public:
   }
 
 private:
-  static std::string event_of(const json::object& msg) {
-    auto* e = msg.if_contains("event");
-    if (!e)
-      e = msg.if_contains("type"); // the signaling dialect's envelope
+  std::string event_of(const json::object& msg) const {
+    auto* e = msg.if_contains(key_);
     return e && e->is_string() ? std::string{e->as_string()} : std::string{};
+  }
+
+  json::object body_of(json::object& msg) const {
+    return key_ == "event" ? msg["data"].as_object() : msg;
   }
 
   json::object read_one() {
@@ -260,8 +268,8 @@ private:
     auto text = beast::buffers_to_string(buf.data());
     json::error_code ec;
     auto v = json::parse(text, ec);
-    if (ec || !v.is_object() || !(v.as_object().contains("data") || v.as_object().contains("type")))
-      throw test_failure(name_ + ": not a conference event nor a signaling message: " + text);
+    if (ec || !v.is_object() || !v.as_object().contains(key_ == "event" ? "data" : "type"))
+      throw test_failure(name_ + ": not a " + (key_ == "event" ? "conference event: " : "{type} message: ") + text);
     return v.as_object();
   }
 
@@ -292,6 +300,7 @@ private:
   }
 
   std::string name_;
+  std::string key_; ///< the envelope's name field: "event" (conference) or "type" (shop)
   net::io_context ioc_;
   websocket::stream<tcp::socket> ws_;
   std::deque<json::object> pending_;
@@ -418,6 +427,85 @@ void signaling_scenario(server_process& server, client& d, client& e) {
   check(str(e.next("error"), "code") == "INVALID_MESSAGE", "signaling: invalid JSON answers INVALID_MESSAGE");
 }
 
+// -- the shop dialect on ws://HOST/ ----------------------------------------------------
+
+std::string base64url(const std::string& in) {
+  std::string out((in.size() + 2) / 3 * 4 + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  for (auto& ch : out)
+    ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+  while (!out.empty() && out.back() == '=')
+    out.pop_back();
+  return out;
+}
+
+/// An HS256 JWT signed with the server's --jwt-secret.
+std::string sign(const json::object& claims) {
+  auto head = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(json::serialize(claims));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  std::string key = "beast-secret";
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(head.data()),
+       head.size(), mac, &len);
+  return head + "." + base64url(std::string(reinterpret_cast<char*>(mac), len));
+}
+
+std::int64_t num(const json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_int64() ? v->as_int64() : -1;
+}
+
+void shop_scenario(server_process& server, client& admin, client& ann, client& bob) {
+  auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+               .count() + 600;
+  for (auto* x : {&admin, &ann, &bob})
+    x->connect_path(server.port(), x == &bob ? "/shop" : "/");
+
+  admin.send_json({{"type", "register_admin"}, {"userId", "spoofed"}});
+  check(str(admin.next("error"), "message") == "Token required", "shop: register_admin without a token: Token required");
+  admin.send_json({{"type", "register_admin"},
+                   {"token", sign({{"sub", "admin-1"}, {"name", "Grace"}, {"role", "admin"}, {"exp", exp}})}});
+  check(str(admin.next("admin_registered"), "userId") == "admin-1", "shop: admin_registered with the token's userId");
+  admin.send_json({{"type", "stream_start"}, {"title", "Launch"}, {"quality", "1080p"}});
+  auto started = admin.next("stream_started");
+  check(str(started["streamData"].as_object(), "title") == "Launch", "shop: stream_start over WebSocket is broadcast");
+
+  ann.send_text("{oops");
+  check(str(ann.next("error"), "message") == "Invalid message format", "shop: bad JSON: Invalid message format");
+  ann.send_json({{"type", "register"}, {"sessionId", "sess-ann"}});
+  check(str(ann.next("registered"), "status") == "connected", "shop: register answers registered/connected");
+  auto state = ann.next("stream_started");
+  check(num(state["streamData"].as_object(), "viewerCount") == 1, "shop: a newcomer gets the live state (1 viewer)");
+  ann.next("chat_history");
+  bob.send_json({{"type", "register"}, {"sessionId", "sess-bob"}});
+  bob.next("registered");
+  check(num(bob.next("stream_started")["streamData"].as_object(), "viewerCount") == 2, "shop: viewerCount counts Bob");
+
+  ann.send_json({{"type", "toggle_like"}, {"userId", "someone-else"}});
+  auto like = bob.next("stream_update");
+  while (num(like, "likes") != 1)
+    like = bob.next("stream_update");
+  check(strings(like, "likedBy") == std::vector<std::string>{"sess-ann"}, "shop: a like counts the session, not the payload");
+
+  bob.send_json({{"type", "chat_message"}, {"username", "Bob"}, {"isAdmin", true}, {"message", "<b>hi</b>"}});
+  auto chat = ann.next("chat_message");
+  check(!flag(chat, "isAdmin", true) && str(chat, "message") == "&lt;b&gt;hi&lt;/b&gt;",
+        "shop: chat isAdmin from the connection, text HTML-escaped");
+
+  ann.send_json({{"type", "customer_message"}, {"message", "Where is my order?"}});
+  auto cm = admin.next("customer_message");
+  check(str(cm, "sessionId") == "sess-ann" && str(cm, "message") == "Where is my order?",
+        "shop: customer_message reaches the admin");
+  admin.send_json({{"type", "staff_message"}, {"sessionId", "sess-ann"}, {"content", "On its way"}});
+  check(str(ann.next("staff_reply"), "message") == "On its way", "shop: staff_message reaches the customer");
+
+  ann.send_json({{"type", "ping"}});
+  ann.next("pong");
+  check(true, "shop: ping answers pong");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -430,7 +518,7 @@ int main(int argc, char** argv) {
   try {
     server.start();
     std::cout << "roomcast listening on port " << server.port() << std::endl;
-    client a{"Alice"}, b{"Bob"}, c{"Carol"}, d{"Dora"}, e{"Eve"};
+    client a{"Alice"}, b{"Bob"}, c{"Carol"}, d{"Dora", "type"}, e{"Eve", "type"};
     try {
       scenario(server, a, b, c);
     } catch (const std::exception& e) {
@@ -441,9 +529,15 @@ int main(int argc, char** argv) {
     } catch (const std::exception& ex) {
       check(false, std::string{"signaling scenario aborted: "} + ex.what());
     }
+    client admin{"ShopAdmin", "type"}, ann{"Ann", "type"}, bob{"ShopBob", "type"};
+    try {
+      shop_scenario(server, admin, ann, bob);
+    } catch (const std::exception& e) {
+      check(false, std::string{"shop scenario aborted: "} + e.what());
+    }
     // The clients answer the server's close while it shuts down.
     server.signal_term();
-    for (auto* x : {&a, &b, &c, &d, &e})
+    for (auto* x : {&a, &b, &c, &d, &e, &admin, &ann, &bob})
       check(x->wait_close() == 1001, x->name() + " is closed with 1001 on SIGTERM");
     int rc = server.wait_exit();
     check(rc == 0, "SIGTERM: the server exits with code 0 (got " + std::to_string(rc) + ")");

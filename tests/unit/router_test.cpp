@@ -168,6 +168,29 @@ CAF_TEST(a plain GET to an upgrade route gets 426) {
   CAF_CHECK_EQUAL(post.only().status, 404u);
 }
 
+CAF_TEST(an upgrade route that shares its path leaves a plain GET to the HTTP side) {
+  router table;
+  upgrade_route root{"/", nullptr};
+  root.shares_http_path = true;
+  table.add(std::move(root));
+  answers none;
+  auto req = request(http_method::get, "/");
+  table.dispatch(req, none.make());
+  CAF_CHECK_EQUAL(none.only().status, 404u);
+  int calls = 0;
+  table.add(route(http_method::get, "/", [&](http_request&, responder res) {
+    ++calls;
+    res.json(200, "{}");
+  }));
+  answers page;
+  auto again = request(http_method::get, "/");
+  table.dispatch(again, page.make());
+  CAF_CHECK_EQUAL(page.only().status, 200u);
+  CAF_CHECK_EQUAL(calls, 1);
+  string_pairs params;
+  CAF_CHECK(table.find_upgrade("/", params) != nullptr);
+}
+
 CAF_TEST(a JSON route refuses a body that is not JSON with 400 without calling its handler) {
   router table;
   int calls = 0;
