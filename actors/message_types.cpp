@@ -27,6 +27,7 @@ void add_actor_message_types(caf::actor_system_config& cfg) {
   });
   cfg.add_message_type<conference_command>("roomcast.conference_command");
   cfg.add_message_type<join_reply>("roomcast.join_reply");
+  cfg.add_message_type<chat_command>("roomcast.chat_command");
 }
 
 } // namespace roomcast

@@ -13,6 +13,7 @@
 
 #include "wire/client_link.hpp"
 #include "dialects/conference_codec.hpp"
+#include "dialects/chatrooms_codec.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -80,6 +81,22 @@ typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
   return f(caf::meta::type_name("join_reply"), x.code, x.message, x.peer_id, x.reason);
 }
 
+// -- chatrooms (actors/chat_room, chat_user, chat_lobby, chat_connection) -----
+using allow_atom = caf::atom_constant<caf::atom("allow")>;       ///< (allow, op) -> bool: a rate-limit check
+using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< a user came online / went offline
+using typing_atom = caf::atom_constant<caf::atom("typing")>;     ///< a typing indicator expires
+using history_atom = caf::atom_constant<caf::atom("history")>;   ///< a page of a room's messages
+using retire_atom = caf::atom_constant<caf::atom("retire")>;     ///< a stopping user hands over its totals
+using ping_atom = caf::atom_constant<caf::atom("ping")>;         ///< a connection's periodic `ping` event
+
+/// A chat connection as a room, the lobby or its user actor sees it. The
+/// link is a process-local pointer: these never leave the node.
+struct chat_member {
+  std::string user_id;
+  std::string username;
+  client_link_ptr link;
+};
+
 /// Registers this module's types (needed once messages cross nodes).
 void add_actor_message_types(caf::actor_system_config& cfg);
 
@@ -87,3 +104,4 @@ void add_actor_message_types(caf::actor_system_config& cfg);
 
 // The link is a process-local pointer: join requests never leave the node.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::join_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::chat_member)

@@ -17,6 +17,7 @@
 #include "actors/message_types.hpp"
 #include "actors/registry.hpp"
 #include "config/settings.hpp"
+#include "endpoints/chatrooms_endpoint.hpp"
 #include "endpoints/conference_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
 #include "gateway/server.hpp"
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
   // here knows one.
   roomcast::dialect_env env{sys, cfg, persistence, *secret};
   std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env)};
+  dialects.push_back(roomcast::chatrooms_dialect(env));
   if (cfg.socketio_conformance)
     dialects.push_back(roomcast::socketio_conformance_dialect(env));
   std::vector<roomcast::room_kind> kinds;

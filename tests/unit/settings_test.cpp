@@ -68,6 +68,23 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.max_pending_http, b.max_pending_http);
   CAF_CHECK_EQUAL(a.max_rooms_per_connection, b.max_rooms_per_connection);
   CAF_CHECK_EQUAL(a.conference_escape_html, b.conference_escape_html);
+  CAF_CHECK_EQUAL(a.chat_namespace, b.chat_namespace);
+  CAF_CHECK_EQUAL(a.chat_enable_metrics, b.chat_enable_metrics);
+  CAF_CHECK_EQUAL(a.chat_enable_heartbeat, b.chat_enable_heartbeat);
+  CAF_CHECK_EQUAL(a.chat_heartbeat_interval.count(), b.chat_heartbeat_interval.count());
+  CAF_CHECK_EQUAL(a.chat_allow_anonymous, b.chat_allow_anonymous);
+  CAF_CHECK_EQUAL(a.chat_max_content_chars, b.chat_max_content_chars);
+  CAF_CHECK_EQUAL(a.chat_room_history, b.chat_room_history);
+  CAF_CHECK_EQUAL(a.chat_typing_timeout.count(), b.chat_typing_timeout.count());
+  CAF_CHECK_EQUAL(a.chat_presence_grace.count(), b.chat_presence_grace.count());
+  CAF_CHECK_EQUAL(a.chat_retention.count(), b.chat_retention.count());
+  CAF_CHECK_EQUAL(a.chat_rate_window.count(), b.chat_rate_window.count());
+  CAF_CHECK_EQUAL(a.chat_rate_messages_production, b.chat_rate_messages_production);
+  CAF_CHECK_EQUAL(a.chat_rate_messages_development, b.chat_rate_messages_development);
+  CAF_CHECK_EQUAL(a.chat_rate_joins_production, b.chat_rate_joins_production);
+  CAF_CHECK_EQUAL(a.chat_rate_joins_development, b.chat_rate_joins_development);
+  CAF_CHECK_EQUAL(a.chat_rate_typing_production, b.chat_rate_typing_production);
+  CAF_CHECK_EQUAL(a.chat_rate_typing_development, b.chat_rate_typing_development);
   // Every field, including those added after this list was written.
   CAF_CHECK(a == b);
 }
@@ -219,6 +236,23 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.socketio_max_payload = 1;
   s.socketio_connect_timeout = std::chrono::milliseconds{1};
   s.socketio_conformance = true;
+  s.chat_namespace = "/x";
+  s.chat_enable_metrics = false;
+  s.chat_enable_heartbeat = false;
+  s.chat_heartbeat_interval = std::chrono::milliseconds{1};
+  s.chat_allow_anonymous = true;
+  s.chat_max_content_chars = 1;
+  s.chat_room_history = 1;
+  s.chat_typing_timeout = std::chrono::milliseconds{1};
+  s.chat_presence_grace = std::chrono::milliseconds{1};
+  s.chat_retention = std::chrono::hours{1};
+  s.chat_rate_window = std::chrono::milliseconds{1};
+  s.chat_rate_messages_production = 1;
+  s.chat_rate_messages_development = 1;
+  s.chat_rate_joins_production = 1;
+  s.chat_rate_joins_development = 1;
+  s.chat_rate_typing_production = 1;
+  s.chat_rate_typing_development = 1;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }
@@ -273,8 +307,15 @@ room_capacity = 12
 chat_history = 0
 max_message_chars = 500
 max_username_chars = 20
+[chatrooms]
+namespace = "/talk"
+rate_joins_development = 3
+retention_hours = 0
 )",
                         "all.toml");
+  CAF_CHECK_EQUAL(s.chat_namespace, "/talk");
+  CAF_CHECK_EQUAL(s.chat_rate_joins_development, 3u);
+  CAF_CHECK_EQUAL(s.chat_retention.count(), 0);
   CAF_CHECK_EQUAL(err, "");
   CAF_CHECK_EQUAL(s.listen_host, "127.0.0.1");
   CAF_CHECK_EQUAL(s.listen_port, 9001);
@@ -354,6 +395,10 @@ CAF_TEST(wrong TOML values are errors naming the key) {
     {"[auth]\nrequire_token = \"yes\"\n", "auth.require_token"},
     {"[conference]\nroom_capacity = 0\n", "conference.room_capacity"},
     {"[conference]\nmax_username_chars = 5000\n", "conference.max_username_chars"},
+    {"[chatrooms]\nnamespace = \"chat\"\n", "chatrooms.namespace"},
+    {"[chatrooms]\nrate_window_ms = 0\n", "chatrooms.rate_window_ms"},
+    {"[chatrooms]\nrate_messages_production = -1\n", "chatrooms.rate_messages_production"},
+    {"[chatrooms]\nenable_heartbeat = \"yes\"\n", "chatrooms.enable_heartbeat"},
   };
   std::vector<std::string> unclear; // documents whose error did not name the key and file
   for (auto& [doc, key] : cases) {
@@ -388,10 +433,27 @@ CAF_TEST(environment variables reach their settings) {
   expected.io_threads = 3;
   expected.jwt_secret = "topsecret";
   expected.heartbeat_interval = std::chrono::milliseconds{10000};
+  expected.chat_heartbeat_interval = std::chrono::milliseconds{10000}; // WS_HEARTBEAT_INTERVAL sets both
   expected.env = "production";
   expected.data_dir = "/srv/data";
   expected.room_capacity = 8;
   check_same(s, expected);
+}
+
+CAF_TEST(the chatrooms contract variables reach their settings) {
+  auto [s, err] = from_env({"WS_NAMESPACE=/rooms", "WS_ENABLE_METRICS=false", "WS_ENABLE_HEARTBEAT=false",
+                            "WS_HEARTBEAT_INTERVAL=1234", "ROOMCAST_CHATROOMS_RATE_MESSAGES_PRODUCTION=7"});
+  CAF_CHECK_EQUAL(err, "");
+  settings expected;
+  expected.chat_namespace = "/rooms";
+  expected.chat_enable_metrics = false;
+  expected.chat_enable_heartbeat = false;
+  expected.heartbeat_interval = std::chrono::milliseconds{1234};
+  expected.chat_heartbeat_interval = std::chrono::milliseconds{1234};
+  expected.chat_rate_messages_production = 7;
+  check_same(s, expected);
+  auto [s2, err2] = from_env({"WS_NAMESPACE=chat"});
+  CAF_CHECK(contains(err2, "chatrooms.namespace"));
 }
 
 CAF_TEST(an environment without roomcast variables changes nothing) {
