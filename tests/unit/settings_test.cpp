@@ -120,7 +120,8 @@ public:
       std::string entry{*e};
       auto name = entry.substr(0, entry.find('='));
       if (name.rfind("ROOMCAST_", 0) == 0 || name == "JWT_SECRET" || name == "NODE_ENV"
-          || name == "WS_HEARTBEAT_INTERVAL") {
+          || name == "WS_HEARTBEAT_INTERVAL" || name == "WS_NAMESPACE" || name == "WS_ENABLE_METRICS"
+          || name == "WS_ENABLE_HEARTBEAT") {
         names.push_back(name);
         saved_.emplace_back(name, entry.substr(name.size() + 1));
       }
