@@ -28,9 +28,11 @@ std::string chat_lobby_state::describe() const {
   return w.done();
 }
 
-caf::behavior chat_lobby(caf::stateful_actor<chat_lobby_state>* self, std::string id, std::string nsp) {
+caf::behavior chat_lobby(caf::stateful_actor<chat_lobby_state>* self, std::string id, std::string nsp,
+                         bool broadcast_presence) {
   auto& st = self->state;
   st.self = self;
+  st.broadcast_presence = broadcast_presence;
   st.id = std::move(id);
   st.nsp = std::move(nsp);
   self->set_down_handler([self](caf::down_msg& dm) { self->state.remove(dm.source); });
@@ -51,6 +53,8 @@ caf::behavior chat_lobby(caf::stateful_actor<chat_lobby_state>* self, std::strin
     },
     [self](presence_atom, bool online, const std::string& user_id, const std::string& username) {
       auto& st = self->state;
+      if (!st.broadcast_presence)
+        return;
       auto frame = render_event(st.nsp, online ? "userOnline" : "userOffline",
                                 user_body(chat_user_ref{user_id, username}, {}, chat_now_ms()));
       // Everyone else: the user's own tabs know it is online.

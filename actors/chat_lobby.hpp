@@ -27,6 +27,7 @@ struct chat_lobby_state {
   caf::stateful_actor<chat_lobby_state>* self = nullptr;
   std::string id;
   std::string nsp;
+  bool broadcast_presence = true;
   std::unordered_map<caf::actor_addr, chat_member> conns;
   std::uint64_t total_connections = 0;
   std::uint64_t total_disconnections = 0;
@@ -37,6 +38,8 @@ struct chat_lobby_state {
   std::string describe() const;
 };
 
-caf::behavior chat_lobby(caf::stateful_actor<chat_lobby_state>* self, std::string id, std::string nsp);
+/// `broadcast_presence` false: presence messages are dropped (no userOnline/userOffline).
+caf::behavior chat_lobby(caf::stateful_actor<chat_lobby_state>* self, std::string id, std::string nsp,
+                         bool broadcast_presence);
 
 } // namespace roomcast

@@ -220,6 +220,7 @@ const std::map<std::string, setter>& keys() {
          s.chat_presence_grace = std::chrono::milliseconds{n};
        return err;
      }},
+    {"chatrooms.broadcast_presence", boolean(&settings::chat_broadcast_presence)},
     {"chatrooms.retention_hours",
      [](settings& s, const std::string& v) {
        long long n = 0;

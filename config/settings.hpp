@@ -76,6 +76,7 @@ struct settings {
   std::size_t chat_room_history = 50;                ///< messages a room keeps in memory (all stay on disk)
   std::chrono::milliseconds chat_typing_timeout{5000};
   std::chrono::milliseconds chat_presence_grace{1500}; ///< last tab gone this long: userOffline
+  bool chat_broadcast_presence = true;           ///< false: no userOnline/userOffline (O(N²) while N connect)
   std::chrono::hours chat_retention{0};          ///< 0: chat rooms are kept for good
   std::chrono::milliseconds chat_rate_window{60000};
   unsigned chat_rate_messages_production = 30;

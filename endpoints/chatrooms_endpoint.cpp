@@ -437,8 +437,9 @@ dialect chatrooms_dialect(const dialect_env& env) {
   room_kind lobby;
   lobby.name = "chatlobby";
   lobby.resumable = false;
-  lobby.spawn = [nsp = cfg.chat_namespace](caf::actor_system& sys, const std::string& id, const caf::actor_addr&) {
-    return sys.spawn(chat_lobby, id, nsp);
+  lobby.spawn = [nsp = cfg.chat_namespace, presence = cfg.chat_broadcast_presence](
+                  caf::actor_system& sys, const std::string& id, const caf::actor_addr&) {
+    return sys.spawn(chat_lobby, id, nsp, presence);
   };
   d.kinds = {std::move(rooms), std::move(users), std::move(lobby)};
 

@@ -18,7 +18,7 @@ struct fixture : test_coordinator_fixture<> {
   caf::actor lobby;
 
   fixture() {
-    lobby = sys.spawn(chat_lobby, std::string{"main"}, std::string{"/chat"});
+    lobby = sys.spawn(chat_lobby, std::string{"main"}, std::string{"/chat"}, true);
     sched.run();
   }
 
@@ -50,6 +50,17 @@ CAF_TEST(presence goes to every other user but not to the tabs of that user) {
   self->send(lobby, presence_atom::value, false, std::string{"alice"}, std::string{"Alice"});
   sched.run();
   CAF_CHECK_EQUAL(lb->count("userOffline"), 1u);
+}
+
+CAF_TEST(presence can be switched off) {
+  auto quiet = sys.spawn(chat_lobby, std::string{"q"}, std::string{"/chat"}, false);
+  caf::scoped_actor b{sys};
+  auto lb = std::make_shared<chat_link>();
+  b->send(quiet, enter_atom::value, chat_member{"bob", "bob", lb});
+  self->send(quiet, presence_atom::value, true, std::string{"alice"}, std::string{"Alice"});
+  sched.run();
+  CAF_CHECK_EQUAL(lb->frames.size(), 0u);
+  anon_send_exit(quiet, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(connections are counted while they live and when they go) {

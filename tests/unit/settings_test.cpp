@@ -77,6 +77,7 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.chat_room_history, b.chat_room_history);
   CAF_CHECK_EQUAL(a.chat_typing_timeout.count(), b.chat_typing_timeout.count());
   CAF_CHECK_EQUAL(a.chat_presence_grace.count(), b.chat_presence_grace.count());
+  CAF_CHECK_EQUAL(a.chat_broadcast_presence, b.chat_broadcast_presence);
   CAF_CHECK_EQUAL(a.chat_retention.count(), b.chat_retention.count());
   CAF_CHECK_EQUAL(a.chat_rate_window.count(), b.chat_rate_window.count());
   CAF_CHECK_EQUAL(a.chat_rate_messages_production, b.chat_rate_messages_production);
@@ -246,6 +247,7 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.chat_room_history = 1;
   s.chat_typing_timeout = std::chrono::milliseconds{1};
   s.chat_presence_grace = std::chrono::milliseconds{1};
+  s.chat_broadcast_presence = false;
   s.chat_retention = std::chrono::hours{1};
   s.chat_rate_window = std::chrono::milliseconds{1};
   s.chat_rate_messages_production = 1;
