@@ -15,6 +15,7 @@
 #include "actors/chat_room.hpp"
 #include "actors/chat_user.hpp"
 #include "actors/message_types.hpp"
+#include "actors/rate_limiter.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "dialects/chatrooms_codec.hpp"
 #include "gateway/socketio_namespace.hpp"
@@ -110,13 +111,18 @@ std::string guest_id() {
 
 class chat_sio final : public sio_connection {
 public:
-  chat_sio(std::shared_ptr<const chat_env> env, chat_user_ref user) : env_(std::move(env)), user_(std::move(user)) {}
+  chat_sio(std::shared_ptr<const chat_env> env, chat_user_ref user)
+    : env_(std::move(env)),
+      user_(std::move(user)),
+      flood_(env_->cfg.rate_limit_per_second, env_->cfg.rate_limit_burst) {}
 
   void start(client_link_ptr link, std::string, eio_session_services&) override {
     conn_ = env_->sys.spawn(chat_connection, std::move(link), user_, env_->registry, env_->conn_cfg);
   }
 
   bool on_event(std::string_view args, std::optional<std::uint64_t> ack, client_link& link) override {
+    if (!within_flood_limit(link, ack))
+      return false;
     auto result = decode_chat(args, ack, env_->limits);
     if (auto* err = std::get_if<chat_decode_error>(&result)) {
       refuse(link, err->code, err->message, ack);
@@ -130,6 +136,8 @@ public:
 
   void on_binary_event(std::string_view, const std::vector<std::string>&, std::optional<std::uint64_t> ack,
                        client_link& link) override {
+    if (!within_flood_limit(link, ack))
+      return;
     refuse(link, chat_error::bad_payload, "Binary payloads are not supported", ack);
   }
 
@@ -141,6 +149,20 @@ public:
   }
 
 private:
+  /// The node's per-connection flood guard (server.rate_limit_per_second /
+  /// _burst), before any decoding; the contract's per-user limits are the
+  /// chat_user actor's. One error a second at most, so the error is not the flood.
+  bool within_flood_limit(client_link& link, std::optional<std::uint64_t> ack) {
+    auto now = std::chrono::steady_clock::now();
+    if (flood_.allow(now))
+      return true;
+    if (now - last_flood_error_ >= std::chrono::seconds(1)) {
+      last_flood_error_ = now;
+      refuse(link, chat_error::rate_limited, "Too many events on this connection", ack);
+    }
+    return false;
+  }
+
   void refuse(client_link& link, chat_error code, std::string_view message, std::optional<std::uint64_t> ack) {
     auto& nsp = env_->cfg.chat_namespace;
     auto body = error_json(code, message);
@@ -152,6 +174,8 @@ private:
   std::shared_ptr<const chat_env> env_;
   chat_user_ref user_;
   caf::actor conn_;
+  rate_limiter flood_;
+  std::chrono::steady_clock::time_point last_flood_error_{};
 };
 
 class chat_namespace final : public sio_namespace {

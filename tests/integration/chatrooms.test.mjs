@@ -319,6 +319,22 @@ test('a short window resets the limit (chatrooms.rate_window_ms)', async () => {
   }, { settings: { 'chatrooms.rate_window_ms': 600, 'chatrooms.rate_messages_production': 2 } });
 });
 
+test('a flood of events on one connection is cut by the node-wide guard, then it works again', async () => {
+  await withChat(async (server) => {
+    const a = await connectUser(server, 'flood-a');
+    for (let i = 0; i < 30; ++i)
+      a.emit('heartbeat');
+    await next(a, 'error', { since: 0, where: (e) => e.statusCode === 429 });
+    await sleep(300);
+    const answered = all(a, 'heartbeatResponse').length;
+    assert.ok(answered >= 5 && answered < 30, `${answered} of 30 answered`);
+    assert.equal(all(a, 'error').length, 1, 'one error for the whole flood');
+    await sleep(1100);
+    assert.equal((await ask(a, 'heartbeat')).success, true);
+    a.close();
+  }, { settings: { 'server.rate_limit_per_second': 5, 'server.rate_limit_burst': 5 } });
+});
+
 test('health and stats report what the actors hold', async () => {
   await withChat(async (server) => {
     const room = chatRoomId();
