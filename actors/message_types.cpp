@@ -32,6 +32,7 @@ void add_actor_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<signaling_settings>("roomcast.signaling_settings");
   cfg.add_message_type<shop_command>("roomcast.shop_command");
   cfg.add_message_type<shop_reply>("roomcast.shop_reply");
+  cfg.add_message_type<chat_command>("roomcast.chat_command");
 }
 
 } // namespace roomcast

@@ -16,6 +16,7 @@
 #include "dialects/conference_codec.hpp"
 #include "dialects/signaling_codec.hpp"
 #include "dialects/shop_codec.hpp"
+#include "dialects/chatrooms_codec.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -139,6 +140,22 @@ typename Inspector::result_type inspect(Inspector& f, shop_reply& x) {
   return f(caf::meta::type_name("shop_reply"), x.code, x.body);
 }
 
+// -- chatrooms (actors/chat_room, chat_user, chat_lobby, chat_connection) -----
+using allow_atom = caf::atom_constant<caf::atom("allow")>;       ///< (allow, op) -> bool: a rate-limit check
+using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< a user came online / went offline
+using typing_atom = caf::atom_constant<caf::atom("typing")>;     ///< a typing indicator expires
+using history_atom = caf::atom_constant<caf::atom("history")>;   ///< a page of a room's messages
+using retire_atom = caf::atom_constant<caf::atom("retire")>;     ///< a stopping user hands over its totals
+using ping_atom = caf::atom_constant<caf::atom("ping")>;         ///< a connection's periodic `ping` event
+
+/// A chat connection as a room, the lobby or its user actor sees it. The
+/// link is a process-local pointer: these never leave the node.
+struct chat_member {
+  std::string user_id;
+  std::string username;
+  client_link_ptr link;
+};
+
 /// Registers this module's types (needed once messages cross nodes).
 void add_actor_message_types(caf::actor_system_config& cfg);
 
@@ -149,3 +166,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::join_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::signaling_join)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::shop_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::wire_frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(roomcast::chat_member)

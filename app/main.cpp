@@ -19,6 +19,7 @@
 #include "app/admin_cli.hpp"
 #include "config/settings.hpp"
 #include "endpoints/admin_console.hpp"
+#include "endpoints/chatrooms_endpoint.hpp"
 #include "endpoints/conference_endpoint.hpp"
 #include "endpoints/shop_endpoint.hpp"
 #include "endpoints/socketio_conformance.hpp"
@@ -99,10 +100,10 @@ int main(int argc, char** argv) {
   // Every dialect brings its kinds of room and its routes; nothing else
   // here knows one.
   roomcast::dialect_env env{sys, cfg, persistence, *secret};
-  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env), roomcast::signaling_dialect(env)};
+  std::vector<roomcast::dialect> dialects{roomcast::conference_dialect(env), roomcast::signaling_dialect(env),
+                                          roomcast::shop_dialect(env), roomcast::chatrooms_dialect(env)};
   if (cfg.socketio_conformance)
     dialects.push_back(roomcast::socketio_conformance_dialect(env));
-  dialects.push_back(roomcast::shop_dialect(env));
   std::vector<roomcast::room_kind> kinds;
   for (auto& d : dialects)
     kinds.insert(kinds.end(), d.kinds.begin(), d.kinds.end());

@@ -261,6 +261,44 @@ const std::map<std::string, setter>& keys() {
        return {};
      }},
     {"metrics.enabled", boolean(&settings::metrics_enabled)},
+    {"chatrooms.namespace",
+     [](settings& s, const std::string& v) -> std::string {
+       if (v.empty() || v.front() != '/' || v.find_first_of(",?# ") != std::string::npos)
+         return "namespace must start with '/' and hold no ',', '?', '#' or blank";
+       s.chat_namespace = v;
+       return {};
+     }},
+    {"chatrooms.enable_metrics", boolean(&settings::chat_enable_metrics)},
+    {"chatrooms.enable_heartbeat", boolean(&settings::chat_enable_heartbeat)},
+    {"chatrooms.heartbeat_interval_ms", milliseconds(&settings::chat_heartbeat_interval)},
+    {"chatrooms.allow_anonymous", boolean(&settings::chat_allow_anonymous)},
+    {"chatrooms.max_content_chars", number<std::size_t>(&settings::chat_max_content_chars, 1, 1'000'000)},
+    {"chatrooms.history", number<std::size_t>(&settings::chat_room_history, 0, 100'000)},
+    {"chatrooms.typing_timeout_ms", milliseconds(&settings::chat_typing_timeout)},
+    {"chatrooms.presence_grace_ms",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 0, 3'600'000);
+       if (err.empty())
+         s.chat_presence_grace = std::chrono::milliseconds{n};
+       return err;
+     }},
+    {"chatrooms.broadcast_presence", boolean(&settings::chat_broadcast_presence)},
+    {"chatrooms.retention_hours",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 0, 24 * 365 * 100);
+       if (err.empty())
+         s.chat_retention = std::chrono::hours{n};
+       return err;
+     }},
+    {"chatrooms.rate_window_ms", milliseconds(&settings::chat_rate_window)},
+    {"chatrooms.rate_messages_production", number(&settings::chat_rate_messages_production, 0u, 1'000'000'000u)},
+    {"chatrooms.rate_messages_development", number(&settings::chat_rate_messages_development, 0u, 1'000'000'000u)},
+    {"chatrooms.rate_joins_production", number(&settings::chat_rate_joins_production, 0u, 1'000'000'000u)},
+    {"chatrooms.rate_joins_development", number(&settings::chat_rate_joins_development, 0u, 1'000'000'000u)},
+    {"chatrooms.rate_typing_production", number(&settings::chat_rate_typing_production, 0u, 1'000'000'000u)},
+    {"chatrooms.rate_typing_development", number(&settings::chat_rate_typing_development, 0u, 1'000'000'000u)},
   };
   return table;
 }
@@ -341,7 +379,16 @@ std::string apply_environment(settings& s, char** envp) {
     {"TURN_URL", "signaling.turn_url"},
     {"TURN_USERNAME", "signaling.turn_username"},
     {"TURN_CREDENTIAL", "signaling.turn_credential"},
+    {"WS_NAMESPACE", "chatrooms.namespace"},
+    {"WS_ENABLE_METRICS", "chatrooms.enable_metrics"},
+    {"WS_ENABLE_HEARTBEAT", "chatrooms.enable_heartbeat"},
   };
+  // Names that set a second setting too, applied after the first succeeded:
+  // the chatrooms contract's ping period follows the server's heartbeat.
+  static const std::map<std::string, std::string> also_sets{
+    {"WS_HEARTBEAT_INTERVAL", "chatrooms.heartbeat_interval_ms"},
+  };
+  std::map<std::string, std::string> mirrored;
   std::map<std::string, std::string> found;
   for (auto e = envp; e && *e; ++e) {
     std::string entry{*e};
@@ -351,6 +398,8 @@ std::string apply_environment(settings& s, char** envp) {
     auto name = entry.substr(0, eq), value = entry.substr(eq + 1);
     if (auto c = contract_names.find(name); c != contract_names.end()) {
       found[c->second] = value;
+      if (auto m = also_sets.find(name); m != also_sets.end())
+        mirrored[m->second] = value;
     } else if (name.rfind("ROOMCAST_", 0) == 0 && name != "ROOMCAST_CONFIG") {
       // ROOMCAST_SERVER_IO_THREADS -> server.io_threads
       auto rest = name.substr(9);
@@ -368,6 +417,9 @@ std::string apply_environment(settings& s, char** envp) {
   }
   // NODE_ENV=test and friends map onto server.env; anything else is left to defaults.
   for (auto& [key, value] : found)
+    if (auto err = set_key(s, key, value); !err.empty())
+      return "environment: " + err;
+  for (auto& [key, value] : mirrored)
     if (auto err = set_key(s, key, value); !err.empty())
       return "environment: " + err;
   return {};

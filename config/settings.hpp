@@ -104,6 +104,25 @@ struct settings {
   double shop_likes_burst = 5.0;
   double shop_support_per_second = 1.0; ///< per connection: customer_message / staff_message
   double shop_support_burst = 5.0;
+  // [chatrooms] (protocols/chatrooms.md)
+  std::string chat_namespace = "/chat";          ///< WS_NAMESPACE
+  bool chat_enable_metrics = true;               ///< WS_ENABLE_METRICS: false hides /websocket/stats
+  bool chat_enable_heartbeat = true;             ///< WS_ENABLE_HEARTBEAT: the periodic `ping` event
+  std::chrono::milliseconds chat_heartbeat_interval{30000}; ///< WS_HEARTBEAT_INTERVAL
+  bool chat_allow_anonymous = false;             ///< the contract requires a JWT
+  std::size_t chat_max_content_chars = 2000;
+  std::size_t chat_room_history = 50;                ///< messages a room keeps in memory (all stay on disk)
+  std::chrono::milliseconds chat_typing_timeout{5000};
+  std::chrono::milliseconds chat_presence_grace{1500}; ///< last tab gone this long: userOffline
+  bool chat_broadcast_presence = true;           ///< false: no userOnline/userOffline (O(N²) while N connect)
+  std::chrono::hours chat_retention{0};          ///< 0: chat rooms are kept for good
+  std::chrono::milliseconds chat_rate_window{60000};
+  unsigned chat_rate_messages_production = 30;
+  unsigned chat_rate_messages_development = 60;
+  unsigned chat_rate_joins_production = 10;
+  unsigned chat_rate_joins_development = 20;
+  unsigned chat_rate_typing_production = 60;
+  unsigned chat_rate_typing_development = 120;
 
   std::string db_path() const;
 
@@ -126,7 +145,7 @@ settings_result load_settings(int argc, char** argv);
 std::string apply_toml(settings& s, const std::string& toml_text, const std::string& origin);
 
 /// Applies environment variables (ROOMCAST_SECTION_KEY, plus the names the
-/// client contracts use: JWT_SECRET, NODE_ENV, WS_HEARTBEAT_INTERVAL).
+/// client contracts use: JWT_SECRET, NODE_ENV, WS_HEARTBEAT_INTERVAL, WS_*).
 std::string apply_environment(settings& s, char** envp);
 
 } // namespace roomcast

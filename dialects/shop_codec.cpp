@@ -193,16 +193,6 @@ bool valid_shop_id(std::string_view id) {
   return true;
 }
 
-std::string iso_time(std::int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
-
 shop_decode_result decode_shop(std::string_view text, const shop_limits& limits) {
   auto doc = parse_json(text);
   if (!doc || !doc->is_object())

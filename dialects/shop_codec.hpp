@@ -11,6 +11,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "wire/time_format.hpp"
 #include "wire/wire_frame.hpp"
 
 namespace roomcast {
@@ -143,8 +144,6 @@ std::string decode_pinned_products(std::string_view json_text, const shop_limits
 /// sessionId / peerId shape: 1-128 of [A-Za-z0-9_.:-].
 bool valid_shop_id(std::string_view id);
 
-/// "2024-02-01T18:00:00.000Z" for Unix milliseconds.
-std::string iso_time(std::int64_t unix_ms);
 
 // -- renderers: one per server message ----------------------------------------
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "auth/turn_credentials.hpp"
+#include "wire/time_format.hpp"
 #include "wire/json_writer.hpp"
 #include "wire/text.hpp"
 
@@ -83,13 +84,7 @@ std::int64_t signaling_now_ms() {
 }
 
 std::string iso8601_ms(std::int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
+  return iso_time(unix_ms);
 }
 
 // -- decoding -----------------------------------------------------------------

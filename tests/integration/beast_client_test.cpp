@@ -103,7 +103,8 @@ public:
       // settings: keep the caller's out.
       static const char* const contract_names[] = {"NODE_ENV", "WS_HEARTBEAT_INTERVAL", "JWT_SECRET", "STUN_URLS",
                                                    "TURN_URL", "TURN_USERNAME", "TURN_CREDENTIAL", "CLIENT_URL",
-                                                   "FRONTEND_URL"};
+                                                   "FRONTEND_URL", "WS_NAMESPACE", "WS_ENABLE_METRICS",
+                                                   "WS_ENABLE_HEARTBEAT"};
       std::vector<std::string> names{std::begin(contract_names), std::end(contract_names)};
       for (char** e = environ; *e; ++e)
         if (std::strncmp(*e, "ROOMCAST_", 9) == 0)

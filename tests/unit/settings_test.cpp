@@ -82,6 +82,24 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.signaling_require_auth, b.signaling_require_auth);
   CAF_CHECK_EQUAL(a.signaling_escape_html, b.signaling_escape_html);
   CAF_CHECK_EQUAL(a.signaling_room_retention.count(), b.signaling_room_retention.count());
+  CAF_CHECK_EQUAL(a.chat_namespace, b.chat_namespace);
+  CAF_CHECK_EQUAL(a.chat_enable_metrics, b.chat_enable_metrics);
+  CAF_CHECK_EQUAL(a.chat_enable_heartbeat, b.chat_enable_heartbeat);
+  CAF_CHECK_EQUAL(a.chat_heartbeat_interval.count(), b.chat_heartbeat_interval.count());
+  CAF_CHECK_EQUAL(a.chat_allow_anonymous, b.chat_allow_anonymous);
+  CAF_CHECK_EQUAL(a.chat_max_content_chars, b.chat_max_content_chars);
+  CAF_CHECK_EQUAL(a.chat_room_history, b.chat_room_history);
+  CAF_CHECK_EQUAL(a.chat_typing_timeout.count(), b.chat_typing_timeout.count());
+  CAF_CHECK_EQUAL(a.chat_presence_grace.count(), b.chat_presence_grace.count());
+  CAF_CHECK_EQUAL(a.chat_broadcast_presence, b.chat_broadcast_presence);
+  CAF_CHECK_EQUAL(a.chat_retention.count(), b.chat_retention.count());
+  CAF_CHECK_EQUAL(a.chat_rate_window.count(), b.chat_rate_window.count());
+  CAF_CHECK_EQUAL(a.chat_rate_messages_production, b.chat_rate_messages_production);
+  CAF_CHECK_EQUAL(a.chat_rate_messages_development, b.chat_rate_messages_development);
+  CAF_CHECK_EQUAL(a.chat_rate_joins_production, b.chat_rate_joins_production);
+  CAF_CHECK_EQUAL(a.chat_rate_joins_development, b.chat_rate_joins_development);
+  CAF_CHECK_EQUAL(a.chat_rate_typing_production, b.chat_rate_typing_production);
+  CAF_CHECK_EQUAL(a.chat_rate_typing_development, b.chat_rate_typing_development);
   // Every field, including those added after this list was written.
   CAF_CHECK(a == b);
 }
@@ -117,7 +135,9 @@ public:
       std::string entry{*e};
       auto name = entry.substr(0, entry.find('='));
       if (name.rfind("ROOMCAST_", 0) == 0 || name == "JWT_SECRET" || name == "NODE_ENV"
-          || name == "WS_HEARTBEAT_INTERVAL" || name == "STUN_URLS" || name.rfind("TURN_", 0) == 0) {
+          || name == "WS_HEARTBEAT_INTERVAL" || name == "STUN_URLS" || name.rfind("TURN_", 0) == 0
+          || name == "WS_NAMESPACE" || name == "WS_ENABLE_METRICS" || name == "WS_ENABLE_HEARTBEAT"
+          || name == "CLIENT_URL" || name == "FRONTEND_URL") {
         names.push_back(name);
         saved_.emplace_back(name, entry.substr(name.size() + 1));
       }
@@ -237,6 +257,24 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.socketio_conformance = true;
   s.admin_enabled = "false";
   s.metrics_enabled = false;
+  s.chat_namespace = "/x";
+  s.chat_enable_metrics = false;
+  s.chat_enable_heartbeat = false;
+  s.chat_heartbeat_interval = std::chrono::milliseconds{1};
+  s.chat_allow_anonymous = true;
+  s.chat_max_content_chars = 1;
+  s.chat_room_history = 1;
+  s.chat_typing_timeout = std::chrono::milliseconds{1};
+  s.chat_presence_grace = std::chrono::milliseconds{1};
+  s.chat_broadcast_presence = false;
+  s.chat_retention = std::chrono::hours{1};
+  s.chat_rate_window = std::chrono::milliseconds{1};
+  s.chat_rate_messages_production = 1;
+  s.chat_rate_messages_development = 1;
+  s.chat_rate_joins_production = 1;
+  s.chat_rate_joins_development = 1;
+  s.chat_rate_typing_production = 1;
+  s.chat_rate_typing_development = 1;
   CAF_CHECK_EQUAL(apply_toml(s, text, path), "");
   check_same(s, settings{});
 }
@@ -304,8 +342,15 @@ room_capacity = 12
 chat_history = 0
 max_message_chars = 500
 max_username_chars = 20
+[chatrooms]
+namespace = "/talk"
+rate_joins_development = 3
+retention_hours = 0
 )",
                         "all.toml");
+  CAF_CHECK_EQUAL(s.chat_namespace, "/talk");
+  CAF_CHECK_EQUAL(s.chat_rate_joins_development, 3u);
+  CAF_CHECK_EQUAL(s.chat_retention.count(), 0);
   CAF_CHECK_EQUAL(err, "");
   CAF_CHECK_EQUAL(s.listen_host, "127.0.0.1");
   CAF_CHECK_EQUAL(s.listen_port, 9001);
@@ -385,6 +430,10 @@ CAF_TEST(wrong TOML values are errors naming the key) {
     {"[auth]\nrequire_token = \"yes\"\n", "auth.require_token"},
     {"[conference]\nroom_capacity = 0\n", "conference.room_capacity"},
     {"[conference]\nmax_username_chars = 5000\n", "conference.max_username_chars"},
+    {"[chatrooms]\nnamespace = \"chat\"\n", "chatrooms.namespace"},
+    {"[chatrooms]\nrate_window_ms = 0\n", "chatrooms.rate_window_ms"},
+    {"[chatrooms]\nrate_messages_production = -1\n", "chatrooms.rate_messages_production"},
+    {"[chatrooms]\nenable_heartbeat = \"yes\"\n", "chatrooms.enable_heartbeat"},
   };
   std::vector<std::string> unclear; // documents whose error did not name the key and file
   for (auto& [doc, key] : cases) {
@@ -419,6 +468,7 @@ CAF_TEST(environment variables reach their settings) {
   expected.io_threads = 3;
   expected.jwt_secret = "topsecret";
   expected.heartbeat_interval = std::chrono::milliseconds{10000};
+  expected.chat_heartbeat_interval = std::chrono::milliseconds{10000}; // WS_HEARTBEAT_INTERVAL sets both
   expected.env = "production";
   expected.data_dir = "/srv/data";
   expected.room_capacity = 8;
@@ -438,6 +488,22 @@ CAF_TEST(the signaling contract names reach the signaling settings) {
   expected.signaling_turn_secret = "shh";
   expected.signaling_auto_create_rooms = false;
   check_same(s, expected);
+}
+
+CAF_TEST(the chatrooms contract variables reach their settings) {
+  auto [s, err] = from_env({"WS_NAMESPACE=/rooms", "WS_ENABLE_METRICS=false", "WS_ENABLE_HEARTBEAT=false",
+                            "WS_HEARTBEAT_INTERVAL=1234", "ROOMCAST_CHATROOMS_RATE_MESSAGES_PRODUCTION=7"});
+  CAF_CHECK_EQUAL(err, "");
+  settings expected;
+  expected.chat_namespace = "/rooms";
+  expected.chat_enable_metrics = false;
+  expected.chat_enable_heartbeat = false;
+  expected.heartbeat_interval = std::chrono::milliseconds{1234};
+  expected.chat_heartbeat_interval = std::chrono::milliseconds{1234};
+  expected.chat_rate_messages_production = 7;
+  check_same(s, expected);
+  auto [s2, err2] = from_env({"WS_NAMESPACE=chat"});
+  CAF_CHECK(contains(err2, "chatrooms.namespace"));
 }
 
 CAF_TEST(an environment without roomcast variables changes nothing) {

@@ -33,7 +33,8 @@ function setFlags(settings) {
 /// Environment variables the server reads as settings (config/settings.cpp
 /// and the contracts' names).
 const SETTING_VARIABLES = new Set(['NODE_ENV', 'WS_HEARTBEAT_INTERVAL', 'JWT_SECRET', 'STUN_URLS', 'TURN_URL',
-  'TURN_USERNAME', 'TURN_CREDENTIAL', 'CLIENT_URL', 'FRONTEND_URL']);
+  'TURN_USERNAME', 'TURN_CREDENTIAL', 'CLIENT_URL', 'FRONTEND_URL', 'WS_NAMESPACE', 'WS_ENABLE_METRICS',
+  'WS_ENABLE_HEARTBEAT']);
 
 /// The test's environment minus anything the server would read as a
 /// setting: a test states its settings explicitly (`extra`).
