@@ -1,5 +1,6 @@
 // Google Benchmark for roomcast's hot paths, without sockets: the conference
-// codec, the WebSocket frame parser, the rate limiter, and one chat message
+// codec, the Socket.IO packet codec with the chatrooms codec, the WebSocket
+// frame parser, the UTF-8 validator, the rate limiter, and one chat message
 // through a room to N members on CAF's deterministic scheduler.
 //
 //   build-bench/bench/hot_paths_bench [--benchmark_filter=room]
@@ -18,9 +19,11 @@
 
 #include "actors/conference_room.hpp"
 #include "actors/rate_limiter.hpp"
+#include "dialects/chatrooms_codec.hpp"
 #include "dialects/conference_codec.hpp"
 #include "gateway/utf8_validator.hpp"
 #include "gateway/ws_parser.hpp"
+#include "wire/socketio_packet.hpp"
 
 using namespace roomcast;
 
@@ -63,6 +66,43 @@ void BM_render_chat_message(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_render_chat_message);
+
+// -- Socket.IO (the chatrooms dialect on /chat) --------------------------------------
+
+const std::string sio_send_message =
+  R"(2/chat,17["sendMessage",{"roomId":"general","content":"hello everyone, the slides are up","messageType":"TEXT"}])";
+
+void BM_sio_decode_packet(benchmark::State& state) {
+  for (auto _ : state)
+    benchmark::DoNotOptimize(decode_sio(sio_send_message));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sio_decode_packet);
+
+/// A client's sendMessage through both layers: the Socket.IO packet, then the
+/// chatrooms event arguments.
+void BM_sio_decode_send_message(benchmark::State& state) {
+  chat_limits limits;
+  for (auto _ : state) {
+    auto p = decode_sio(sio_send_message);
+    benchmark::DoNotOptimize(decode_chat(p->data, p->id, limits));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sio_decode_send_message);
+
+/// What one chat message costs to render for the whole room: the body once,
+/// then the receiveMessage frame every member's transport shares.
+void BM_sio_render_receive_message(benchmark::State& state) {
+  chat_user_ref author{"user-42", "Ada Lovelace"};
+  for (auto _ : state) {
+    auto body = message_body("general-42", "hello everyone, the slides are up", author, "general", "TEXT",
+                             1795321197495);
+    benchmark::DoNotOptimize(render_event("/chat", "receiveMessage", body));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sio_render_receive_message);
 
 void BM_render_peers(benchmark::State& state) {
   peers_view v;
