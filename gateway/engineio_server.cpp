@@ -28,7 +28,7 @@ public:
   void start(client_link_ptr link) override {
     link_ = link.get();
     if (sid_.empty()) {
-      session_ = server_->create(handshake_);
+      session_ = server_->create(std::move(handshake_));
       session_->open(std::move(link));
       return;
     }
@@ -112,6 +112,24 @@ std::shared_ptr<engineio_session> engineio_server::find(const std::string& sid) 
   return i == sessions_.end() ? nullptr : i->second;
 }
 
+namespace {
+
+/// What a session keeps of its first request: what namespaces may read to
+/// authenticate (query, Authorization, Cookie, Origin), not every header.
+http_request kept_of(const http_request& req) {
+  http_request kept;
+  kept.method = req.method;
+  kept.target = req.target;
+  kept.path = req.path;
+  kept.remote_address = req.remote_address;
+  for (auto& [name, value] : req.headers)
+    if (name == "authorization" || name == "cookie" || name == "origin")
+      kept.headers.emplace_back(name, value);
+  return kept;
+}
+
+} // namespace
+
 std::shared_ptr<engineio_session> engineio_server::create(const http_request& handshake) {
   auto sid = new_session_id();
   // The session's timers run on the thread that serves its first request.
@@ -121,7 +139,7 @@ std::shared_ptr<engineio_session> engineio_server::create(const http_request& ha
     lane = lanes_[next_lane_++ % lanes_.size()];
   }
   auto session = std::make_shared<engineio_session>(
-    *lane, sid, mount_.options, mount_.factory(), handshake,
+    *lane, sid, mount_.options, mount_.factory(), kept_of(handshake),
     [weak = weak_from_this()](const std::string& id) {
       if (auto self = weak.lock())
         self->forget(id);
