@@ -4,10 +4,12 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include "endpoints/admin_api.hpp"
+#include "persistence/persistence_actor.hpp"
 
 namespace roomcast::admin {
 
@@ -28,6 +30,30 @@ double number_field(std::string_view json_text, std::string_view key) {
   if (f->is_double())
     return f->as_double();
   return 0;
+}
+
+/// The persistence actor's commit-latency buckets as a Prometheus histogram
+/// in seconds (its describe counts per bucket; the histogram accumulates).
+void commit_latency(prometheus::Registry& reg, std::string_view describe) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(describe, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("commit_ms_counts"))
+    return;
+  auto& counts = v.at("commit_ms_counts").as_array();
+  if (counts.size() != persistence::commit_bounds_ms.size() + 1)
+    return;
+  prometheus::Histogram::BucketBoundaries bounds;
+  for (auto ms : persistence::commit_bounds_ms)
+    bounds.push_back(ms / 1000.0);
+  std::vector<double> increments;
+  for (auto& c : counts)
+    increments.push_back(c.is_number() ? c.to_number<double>() : 0.0);
+  auto& h = prometheus::BuildHistogram()
+              .Name("roomcast_persistence_commit_duration_seconds")
+              .Help("Time one SQLite COMMIT (with its fsync) took.")
+              .Register(reg)
+              .Add({}, bounds);
+  h.ObserveMultiple(increments, number_field(describe, "commit_ms_sum") / 1000.0);
 }
 
 } // namespace
@@ -79,6 +105,7 @@ std::string render_metrics(const metrics_inputs& in) {
     gauge("roomcast_persistence_batch_size_max", "Largest committed transaction, in writes.",
           number_field(p, "max_batch"));
     gauge("roomcast_persistence_pending_writes", "Writes waiting for the next commit.", number_field(p, "pending"));
+    commit_latency(reg, p);
   }
   gauge("roomcast_database_size_bytes", "Size of the SQLite database files.", static_cast<double>(in.database_bytes));
   gauge("roomcast_process_resident_memory_bytes", "Resident set size.", static_cast<double>(in.rss_bytes));

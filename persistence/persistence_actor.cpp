@@ -1,6 +1,7 @@
 #include "persistence/persistence_actor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -76,6 +77,11 @@ struct persistence_state {
   std::uint64_t commits = 0;
   std::uint64_t committed_writes = 0;
   std::uint64_t largest_batch = 0;
+  /// How long COMMITs (the fsync) take: counts per bucket of
+  /// commit_bounds_ms, the last one for anything slower.
+  std::array<std::uint64_t, commit_bounds_ms.size() + 1> commit_counts{};
+  double commit_ms_sum = 0;
+  double last_commit_ms = 0;
   std::uint64_t failed_commits = 0;
   std::uint64_t failed_writes = 0;
 
@@ -148,7 +154,10 @@ bool persistence_state::commit_batch() {
     pending.clear();
     return true;
   }
-  if (!store->commit()) {
+  auto started = std::chrono::steady_clock::now();
+  bool ok = store->commit();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!ok) {
     auto why = store->last_error();
     store->rollback();
     ++failed_commits;
@@ -158,6 +167,12 @@ bool persistence_state::commit_batch() {
     return false;
   }
   ++commits;
+  last_commit_ms = ms;
+  commit_ms_sum += ms;
+  std::size_t bucket = 0;
+  while (bucket < commit_bounds_ms.size() && ms > commit_bounds_ms[bucket])
+    ++bucket;
+  ++commit_counts[bucket];
   committed_writes += pending.size();
   largest_batch = std::max<std::uint64_t>(largest_batch, pending.size());
   for (auto& w : pending) {
@@ -191,6 +206,14 @@ std::string persistence_state::describe() const {
   out += ",\"avg_batch\":";
   out += avg;
   out += ",\"max_batch\":" + std::to_string(largest_batch);
+  char ms_text[64];
+  std::snprintf(ms_text, sizeof ms_text, ",\"last_commit_ms\":%.3f,\"commit_ms_sum\":%.3f", last_commit_ms,
+                commit_ms_sum);
+  out += ms_text;
+  out += ",\"commit_ms_counts\":[";
+  for (std::size_t i = 0; i < commit_counts.size(); ++i)
+    out += (i ? "," : "") + std::to_string(commit_counts[i]);
+  out += "]";
   out += ",\"batch_limit\":" + std::to_string(max_batch);
   out += ",\"pending\":" + std::to_string(pending.size());
   out += ",\"failed_commits\":" + std::to_string(failed_commits);

@@ -2,6 +2,7 @@
 // The persistence actor: owns the SQLite store on a thread of its own and
 // group-commits writes.
 
+#include <array>
 #include <cstddef>
 #include <memory>
 
@@ -11,6 +12,10 @@
 #include "persistence/sqlite_store.hpp"
 
 namespace roomcast::persistence {
+
+/// Upper bounds (ms) of the commit-latency buckets in describe's
+/// `commit_ms_counts` (one more count follows, for slower commits).
+inline constexpr std::array<double, 10> commit_bounds_ms{0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
 
 /// Default upper bound on writes in one transaction.
 constexpr std::size_t default_max_batch = 4096;

@@ -217,6 +217,9 @@ test('/metrics passes promtool and counts traffic', async () => {
     assert.match(text, /^roomcast_connections_open 1$/m);
     assert.match(text, /^roomcast_actors\{kind="conference"\} 1$/m);
     assert.match(text, /^roomcast_persistence_commits_total \d+/m);
+    // The join's host change was committed: the latency histogram counts it.
+    assert.match(text, /^roomcast_persistence_commit_duration_seconds_count [1-9]/m);
+    assert.match(text, /^roomcast_persistence_commit_duration_seconds_bucket\{le="\+Inf"\} [1-9]/m);
     await closeAll([c]);
   });
 });

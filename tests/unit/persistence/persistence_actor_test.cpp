@@ -8,6 +8,9 @@
 #define FAIL(msg) CAF_FAIL(msg)
 #include "persistence/persistence_actor.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include <chrono>
 #include <vector>
 
@@ -324,6 +327,13 @@ CAF_TEST(describe reports the database and the commit counters) {
   CAF_CHECK(contains(json, "\"writes\":1,"));
   CAF_CHECK(contains(json, "\"avg_batch\":1.00,"));
   CAF_CHECK(contains(json, "\"failed_commits\":0"));
+  // One commit, counted in exactly one latency bucket.
+  auto v = boost::json::parse(json).as_object();
+  std::uint64_t counted = 0;
+  for (auto& c : v.at("commit_ms_counts").as_array())
+    counted += c.to_number<std::uint64_t>();
+  CAF_CHECK_EQUAL(counted, 1u);
+  CAF_CHECK_EQUAL(v.at("commit_ms_counts").as_array().size(), commit_bounds_ms.size() + 1);
 }
 
 CAF_TEST(a shutdown request commits the open batch before the actor stops) {
