@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "actors/message_types.hpp"
@@ -115,7 +116,14 @@ int main(int argc, char** argv) {
     d.mount(*routes, registry);
   // Operators: the landing page, /examples/, /metrics and the admin console.
   auto connections = std::make_shared<roomcast::connection_table>();
-  roomcast::mount_console(*routes, {sys, cfg, registry, persistence, connections});
+  // admin.listen: the console and /metrics on an address of their own.
+  auto operator_routes = cfg.admin_listen.empty() ? nullptr : std::make_shared<roomcast::router>();
+  roomcast::mount_console(*routes, {sys, cfg, registry, persistence, connections}, operator_routes.get());
+  auto operator_cfg = cfg;
+  if (operator_routes) {
+    roomcast::apply_listen(operator_cfg, cfg.admin_listen);
+    operator_cfg.io_threads = 1;
+  }
 
   int rc = 0;
   {
@@ -125,6 +133,19 @@ int main(int argc, char** argv) {
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
       return 1;
+    }
+    std::optional<roomcast::server> operator_srv;
+    if (operator_routes) {
+      operator_srv.emplace(operator_cfg, operator_routes);
+      if (auto err = operator_srv->start(); !err.empty()) {
+        spdlog::critical("admin.listen: {}", err);
+        srv.stop();
+        caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      std::printf("admin console on %s:%u\n", operator_srv->host().c_str(),
+                  static_cast<unsigned>(operator_srv->port()));
     }
     std::printf("listening on %s:%u\n", srv.host().c_str(), static_cast<unsigned>(srv.port()));
     std::fflush(stdout);
@@ -137,6 +158,8 @@ int main(int argc, char** argv) {
     // Stop accepting, let every room snapshot and say goodbye with 1001,
     // flush what is pending, then take the rest down.
     srv.stop_accepting();
+    if (operator_srv)
+      operator_srv->stop(); // live-update streams end with it
     if (!ask(sys, registry, 30s, "room shutdown", roomcast::shutdown_atom::value))
       rc = 1;
     srv.close_sessions(1001, "server shutting down"); // those in no room yet

@@ -255,8 +255,11 @@ const std::map<std::string, setter>& keys() {
      }},
     {"admin.listen",
      [](settings& s, const std::string& v) -> std::string {
-       if (!v.empty())
-         return "a separate admin listener is not supported yet; leave it \"\" (the main port)";
+       if (!v.empty()) {
+         settings probe; // HOST:PORT, checked the way server.listen is
+         if (auto err = parse_listen(probe, v); !err.empty())
+           return err;
+       }
        s.admin_listen = v;
        return {};
      }},
@@ -339,6 +342,10 @@ std::string read_file(const std::string& path, std::string& error) {
 }
 
 } // namespace
+
+std::string apply_listen(settings& s, const std::string& host_port) {
+  return parse_listen(s, host_port);
+}
 
 std::string settings::db_path() const {
   return data_dir + "/roomcast.db";

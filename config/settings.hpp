@@ -89,7 +89,7 @@ struct settings {
   std::chrono::hours signaling_room_retention{24 * 7};
   // [admin] and [metrics]: the operator's console and /metrics
   std::string admin_enabled = "auto"; ///< "auto" (on unless env is production), "true", "false"
-  std::string admin_listen;           ///< "" = the main port (a separate listener is not implemented)
+  std::string admin_listen;           ///< "" = the main port; HOST:PORT: the console and /metrics there
   bool metrics_enabled = true;
   /// Whether the admin console and its API are served.
   bool admin_on() const { return admin_enabled == "auto" ? env != "production" : admin_enabled == "true"; }
@@ -140,6 +140,9 @@ struct settings_result {
 /// Parses `argv` (flags), the environment and the TOML file named by
 /// `--config` (or ROOMCAST_CONFIG), over the embedded defaults.
 settings_result load_settings(int argc, char** argv);
+
+/// Sets `s`'s listen host and port from "HOST:PORT"; returns an error text or empty.
+std::string apply_listen(settings& s, const std::string& host_port);
 
 /// Applies one TOML document over `s`; returns an error text or empty.
 std::string apply_toml(settings& s, const std::string& toml_text, const std::string& origin);

@@ -487,13 +487,14 @@ std::string_view content_type_of(std::string_view path) {
   return "application/octet-stream";
 }
 
-void mount_console(router& routes, console_env env) {
+void mount_console(router& routes, console_env env, router* operator_routes) {
   auto st = std::make_shared<console_state>(env, &routes);
   mount_pages(routes, st);
+  auto& ops = operator_routes ? *operator_routes : routes;
   if (env.cfg.metrics_enabled)
-    mount_metrics(routes, st);
+    mount_metrics(ops, st);
   if (env.cfg.admin_on())
-    mount_admin(routes, st);
+    mount_admin(ops, st);
   if (env.cfg.admin_on() || env.cfg.metrics_enabled)
     env.sys.spawn(sampler, st);
   spdlog::debug("console: admin {}, metrics {}", env.cfg.admin_on() ? "on" : "off",

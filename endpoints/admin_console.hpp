@@ -25,7 +25,9 @@ struct console_env {
 
 /// Mounts the routes (the console only when `cfg.admin_on()`, /metrics only
 /// when `cfg.metrics_enabled`) and starts the once-a-second sampler, which
-/// stops when the registry does.
-void mount_console(router& routes, console_env env);
+/// stops when the registry does. With `operator_routes` (admin.listen: a
+/// separate address) the console and /metrics go there instead; the landing
+/// page and the examples stay on `routes`.
+void mount_console(router& routes, console_env env, router* operator_routes = nullptr);
 
 } // namespace roomcast

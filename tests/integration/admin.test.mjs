@@ -268,3 +268,21 @@ test('roomcast admin prints the overview, actors and connections', async () => {
     assert.equal((await c.waitClose(5000)).code, 1000);
   });
 });
+
+test('admin.listen puts the console and /metrics on an address of their own', async () => {
+  await withServer({ ...base, settings: { 'admin.listen': '127.0.0.1:0' } }, async (server) => {
+    const m = /admin console on 127\.0\.0\.1:(\d+)/.exec(server.stdout ?? '');
+    assert.ok(m, `the server prints the console's address: ${server.stdout}`);
+    const ops = `http://127.0.0.1:${m[1]}`;
+    const c = await joined(server, roomId('ops'), 'Olga');
+    const overview = await fetch(`${ops}/admin/api/overview`, { headers: auth });
+    assert.equal(overview.status, 200);
+    assert.ok((await overview.json()).connections >= 1, 'the console sees the main port\'s clients');
+    assert.equal((await fetch(`${ops}/metrics`)).status, 200);
+    // The main port no longer serves them; its landing page stays.
+    assert.equal((await fetch(`${server.httpUrl}/admin/api/overview`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${server.httpUrl}/metrics`)).status, 404);
+    assert.equal((await fetch(`${server.httpUrl}/`)).status, 200);
+    await closeAll([c]);
+  });
+});

@@ -297,7 +297,9 @@ CAF_TEST(admin.enabled is on by default in development and off in production unl
   CAF_CHECK_EQUAL(apply_toml(s, "[server]\nenv = \"development\"\n[admin]\nenabled = false\n", "p.toml"), "");
   CAF_CHECK(!s.admin_on());
   CAF_CHECK(apply_toml(s, "[admin]\nenabled = \"maybe\"\n", "p.toml").find("admin.enabled") != std::string::npos);
-  CAF_CHECK(apply_toml(s, "[admin]\nlisten = \"127.0.0.1:9\"\n", "p.toml").find("not supported") != std::string::npos);
+  CAF_CHECK_EQUAL(apply_toml(s, "[admin]\nlisten = \"127.0.0.1:9\"\n", "p.toml"), "");
+  CAF_CHECK_EQUAL(s.admin_listen, "127.0.0.1:9");
+  CAF_CHECK(apply_toml(s, "[admin]\nlisten = \"nowhere\"\n", "p.toml").find("HOST:PORT") != std::string::npos);
 }
 
 // -- apply_toml ---------------------------------------------------------------

@@ -106,6 +106,7 @@ export class Server {
       proc.stdout.setEncoding('utf8');
       proc.stdout.on('data', (d) => {
         out += d;
+        this.stdout = out; // what the server printed (e.g. its admin console address)
         const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
         if (m) {
           clearTimeout(timer);
