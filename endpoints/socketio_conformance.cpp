@@ -17,8 +17,10 @@ class echo_handler final : public eio_handler {
 public:
   void on_open(client_link_ptr, eio_session_services&) override {}
   bool on_message(std::string_view data, bool binary, client_link& link) override {
-    if (binary)
-      return link.send(make_binary_frame(data)), true;
+    if (binary) {
+      link.send(make_binary_frame(data));
+      return true;
+    }
     std::string out;
     out.reserve(data.size() + 1);
     out.push_back('4');
