@@ -77,6 +77,8 @@ void limited(conn_actor* self, const chat_command& cmd, F then) {
 }
 
 /// Finds the room through the registry and enters it.
+std::string describe(conn_actor* self);
+
 void try_join(conn_actor* self, chat_command cmd, int attempts_left) {
   auto& st = self->state;
   auto retry_or_fail = [self, cmd, attempts_left](const caf::error& err) {
@@ -91,8 +93,10 @@ void try_join(conn_actor* self, chat_command cmd, int attempts_left) {
         self->request(room, ask_timeout, enter_atom::value, me(self), cmd)
           .await(
             [self, cmd, room](bool joined) {
-              if (joined)
+              if (joined) {
                 self->state.rooms.add(self, room_kind_name, cmd.room_id, room);
+                self->state.link->annotate(describe(self));
+              }
             },
             retry_or_fail);
       },
@@ -117,6 +121,7 @@ void handle(conn_actor* self, chat_command& cmd) {
     case chat_op::leave_room:
       self->send(room, cmd);
       st.rooms.remove(self, room.address());
+      st.link->annotate(describe(self));
       break;
     case chat_op::send_message:
     case chat_op::typing:

@@ -55,6 +55,7 @@ void try_join(conn_actor* self, conference_command cmd, int attempts_left) {
               self->state.rooms.add(self, room_kind_name, self->state.room_id, room);
               self->state.peer_id = reply.peer_id;
               self->become(joined(self));
+              self->state.link->annotate(describe(self, "joined"));
             },
             retry_or_fail);
       },

@@ -53,6 +53,7 @@ void enter(conn_actor* self, const std::string& second_kind, const std::string& 
               self->send(stream, enter_atom::value, st.me);
               self->send(second, enter_atom::value, st.me);
               self->become(as_admin ? admin(self) : customer(self));
+              st.link->annotate(describe(self, as_admin ? "admin" : "customer"));
             },
             fail);
       },

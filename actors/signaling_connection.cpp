@@ -61,6 +61,7 @@ void try_join(conn_actor* self, signaling_command cmd, int attempts_left) {
             st.room_id = cmd.room_id;
             st.peer_id = cmd.peer_id;
             self->become(joined(self));
+            st.link->annotate(describe(self, "joined"));
           },
           retry_or_fail);
     },
@@ -74,6 +75,7 @@ void leave_room(conn_actor* self) {
   st.room_id.clear();
   st.peer_id.clear();
   self->become(lobby(self));
+  st.link->annotate(describe(self, "lobby"));
 }
 
 caf::behavior lobby(conn_actor* self) {

@@ -253,6 +253,8 @@ namespace {
 void connection_fields(json_writer& w, const connection_table::row& r) {
   w.str("id", std::to_string(r.id)).str("remote", r.remote).str("path", r.path);
   w.num("ageMs", r.age.count()).unum("sendQueueBytes", r.send_queue_bytes);
+  // Identity and memberships, as the connection actor last described them.
+  w.raw("client", r.client.empty() ? std::string_view{"null"} : std::string_view{r.client});
 }
 
 } // namespace

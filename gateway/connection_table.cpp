@@ -26,8 +26,10 @@ void connection_table::prune_locked() const {
 
 connection_table::row connection_table::to_row(const entry& e, clock::time_point now) {
   row r{e.id, e.remote, e.path, std::chrono::duration_cast<std::chrono::milliseconds>(now - e.opened), 0};
-  if (auto s = e.session.lock())
+  if (auto s = e.session.lock()) {
     r.send_queue_bytes = s->backlog();
+    r.client = s->annotation();
+  }
   return r;
 }
 

@@ -36,6 +36,9 @@ public:
     std::string path;
     std::chrono::milliseconds age{0};
     std::size_t send_queue_bytes = 0;
+    /// The client as its connection actor describes it (identity, phase,
+    /// rooms; JSON), empty until it said.
+    std::string client = {};
   };
 
   /// Registers a session that just opened; returns its id. Sessions that

@@ -62,6 +62,14 @@ public:
   void close(std::uint16_t code, std::string reason) override;
   std::size_t backlog() const override;
   void command_done() override;
+  void annotate(std::string json) override {
+    std::lock_guard lk(mu_);
+    annotation_ = std::move(json);
+  }
+  std::string annotation() const override {
+    std::lock_guard lk(mu_);
+    return annotation_;
+  }
 
   // -- transport_session ---------------------------------------------------
   void flush() override {}
@@ -72,6 +80,7 @@ public:
   const http_request& handshake() const override { return handshake_; }
 
 private:
+  std::string annotation_; ///< the connection actor's describe, for operators (guarded by mu_)
   enum class phase { polling, probing, websocket, closed };
 
   /// Handles one Engine.IO packet from either transport; false if invalid.

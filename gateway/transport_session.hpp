@@ -23,6 +23,9 @@ public:
   /// Cuts the connection at once (the end of a drain). Thread-safe.
   virtual void shutdown() = 0;
 
+  /// The client as its connection actor last described it (JSON), or empty.
+  virtual std::string annotation() const { return {}; }
+
   /// Bytes queued for the client and not yet written. Thread-safe.
   virtual std::size_t backlog() const = 0;
 };

@@ -46,12 +46,21 @@ public:
   void close(std::uint16_t code, std::string reason) override;
   std::size_t backlog() const override;
   void command_done() override;
+  void annotate(std::string json) override {
+    std::lock_guard lk(mu_);
+    annotation_ = std::move(json);
+  }
+  std::string annotation() const override {
+    std::lock_guard lk(mu_);
+    return annotation_;
+  }
   /// Closes the socket at once (server shutdown).
   void shutdown() override;
   /// Writes what is queued; on the session's thread (write_batcher).
   void flush() override;
 
 private:
+  std::string annotation_; ///< the connection actor's describe, for operators (guarded by mu_)
   void do_wait_read();
   void on_readable(const boost::system::error_code& ec);
   void consume(char* data, std::size_t n);

@@ -30,6 +30,11 @@ public:
   /// The connection actor finished one inbound command: lets the transport
   /// resume reading if it paused because too many were in flight.
   virtual void command_done() = 0;
+
+  /// What the connection actor says this client is (its describe JSON:
+  /// identity, phase, rooms), kept by the transport for operators. The
+  /// transport never reads it. Default: dropped.
+  virtual void annotate(std::string json) {}
 };
 
 using client_link_ptr = std::shared_ptr<client_link>;

@@ -242,6 +242,15 @@
 
   // -- connections -----------------------------------------------------------------
 
+  /// Who the client is, as its connection actor describes it: identity,
+  /// phase and rooms, whatever the dialect names them.
+  function clientText(client) {
+    if (!client) return '';
+    const skip = new Set(['kind', 'id', 'backlog']);
+    return Object.entries(client).filter(([k, v]) => !skip.has(k) && v !== '' && !(Array.isArray(v) && !v.length))
+      .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`).join(' · ');
+  }
+
   async function refreshConnections() {
     try {
       const list = await api('/admin/api/connections');
@@ -259,6 +268,7 @@
           cell(tr, c.path);
           cell(tr, '');
           cell(tr, '');
+          cell(tr, '');
           const b = document.createElement('button');
           b.textContent = 'Kick';
           b.className = 'danger';
@@ -271,6 +281,7 @@
         }
         tr.cells[3].textContent = `${Math.round(c.ageMs / 1000)} s`;
         tr.cells[4].textContent = bytes(c.sendQueueBytes);
+        tr.cells[5].textContent = clientText(c.client);
         if (body.rows[i] !== tr) body.insertBefore(tr, body.rows[i] ?? null);
       });
       for (const r of [...body.rows]) if (!keep.has(r.dataset.id)) r.remove();

@@ -154,6 +154,14 @@ test('connections are listed with their path and can be kicked with 4000', async
       assert.equal(typeof c.sendQueueBytes, 'number');
       assert.ok(c.ageMs >= 0);
     }
+    // Identity and memberships as the connection actor describes them: the
+    // joined client has its peerId and room, the other is still in the lobby.
+    const joinedRow = list.items.find((c) => c.client?.state === 'joined');
+    assert.ok(joinedRow, `a joined connection is described: ${JSON.stringify(list.items)}`);
+    assert.equal(joinedRow.client.peerId, a.peerId);
+    assert.equal(joinedRow.client.roomId, room);
+    assert.equal(joinedRow.client.dialect, 'conference');
+    assert.ok(list.items.some((c) => c.client === null), 'a client in the lobby has not been described yet');
     const first = list.items[0];
     const one = await api(server, `/admin/api/connections/${first.id}`);
     assert.equal(one.status, 200);
