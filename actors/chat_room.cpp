@@ -20,6 +20,8 @@ using room_actor = caf::stateful_actor<chat_room_state>;
 constexpr std::string_view snapshot_kind = "chatroom";
 constexpr std::int32_t snapshot_version = 1;
 constexpr auto persistence_timeout = std::chrono::seconds(10);
+/// The author of an operator's notice.
+const chat_user_ref notice_author{"system", "Server"};
 
 } // namespace
 
@@ -95,6 +97,26 @@ void chat_room_state::send_message(chat_room_member& m, const chat_command& cmd)
   }
   broadcast(render_event(cfg.nsp, "receiveMessage", body), nullptr, owner);
   reply(link, cmd, reply_name(chat_op::send_message), message_sent_body(body), owner);
+}
+
+void chat_room_state::notice(const std::string& text) {
+  auto now = chat_now_ms();
+  last_activity_ms = now;
+  auto seq = history.next_seq();
+  auto id = room_id + "-" + std::to_string(seq);
+  auto body = message_body(id, text, notice_author, room_id, "TEXT", now);
+  auto owner = history.append(self, life, out, seq, id, now, body,
+                              [] { spdlog::warn("chatrooms: a server notice was not saved"); });
+  broadcast(render_event(cfg.nsp, "receiveMessage", body), nullptr, owner);
+}
+
+void chat_room_state::close(const std::string& reason) {
+  // Every member hears why; each connection drops the room when this actor
+  // stops (its monitor), so the client may join again and find it resumed.
+  auto frame = render_event(cfg.nsp, "error", error_body(chat_error::room_closed, reason, chat_now_ms()));
+  broadcast(frame);
+  stopping = true;
+  life.passivate();
 }
 
 void chat_room_state::set_typing(chat_room_member& m, const chat_command& cmd) {
@@ -323,6 +345,14 @@ caf::behavior chat_room(room_actor* self, std::string room_id, chat_room_config 
       for (auto& l : *st.links.all())
         st.out.close_one(l, 1001, "server shutting down");
       return st.life.shutdown();
+    },
+    [self](notice_atom, const std::string& text) {
+      self->state.notice(text);
+      return true;
+    },
+    [self](close_atom, std::uint16_t, const std::string& reason) {
+      self->state.close(reason);
+      return true;
     },
     [self](describe_atom) { return self->state.describe(); },
   };

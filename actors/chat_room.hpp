@@ -7,6 +7,8 @@
 //   (chat_command)                                     leaveRoom, sendMessage, typing, getRoomStats
 //   (leave_atom)                                       the connection is gone
 //   (history_atom, user_id, page, limit) -> std::string   REST page, newest first
+//   (notice_atom, text) -> bool                        an operator's notice: receiveMessage from "Server"
+//   (close_atom, code, reason)                         an operator closes it: members get `error` and leave
 //   (describe_atom) -> std::string
 
 #include <caf/actor.hpp>
@@ -74,6 +76,8 @@ struct chat_room_state {
   void send_message(chat_room_member& m, const chat_command& cmd);
   void set_typing(chat_room_member& m, const chat_command& cmd);
   void stats(chat_room_member& m, const chat_command& cmd);
+  void notice(const std::string& text);
+  void close(const std::string& reason);
   caf::result<std::string> history_page(const std::string& user_id, std::uint32_t page, std::uint32_t limit);
 
   // -- helpers ------------------------------------------------------------------

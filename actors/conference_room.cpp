@@ -14,6 +14,9 @@ namespace {
 
 constexpr auto persistence_timeout = std::chrono::seconds(10);
 constexpr std::string_view snapshot_kind = "conference";
+/// Who an operator's notice comes from; join refuses this peer id to anyone else.
+constexpr std::string_view notice_author = "Server";
+constexpr std::string_view notice_peer = "server";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -38,6 +41,8 @@ join_reply conference_room_state::join(join_request& req) {
   auto peer_id = req.peer_id.empty() ? new_peer_id() : req.peer_id;
   bool has_token = !req.token.empty();
   bool token_ok = has_token && check_resume_token(cfg.token_secret, room_id, peer_id, req.token);
+  if (peer_id == notice_peer)
+    return {conference_error::unauthorized, "This peerId is reserved for server notices", {}, "peer_id_in_use"};
   if (durable.banned.count(peer_id))
     return {conference_error::unauthorized, "You were removed from this room", {}, "removed"};
   if (has_token && !token_ok)
@@ -272,6 +277,20 @@ void conference_room_state::chat(conference_member& from, const std::string& tex
   out.emit(links.all(), frame, nullptr, owner);
 }
 
+void conference_room_state::notice(const std::string& text) {
+  // Chat may be disabled for participants; an operator still gets through.
+  auto seq = history.next_seq();
+  durable.last_seq = seq;
+  auto ts = now_ms();
+  auto id = "msg_" + std::to_string(seq) + "_server";
+  auto body = render_chat_body(id, notice_author, text, ts, notice_peer, cfg.escape_html);
+  auto frame = render_chat_message(body);
+  auto owner = history.append(self, life, out, seq, std::move(id), ts, std::move(body), [] {
+    spdlog::warn("conference: a server notice was not saved");
+  });
+  out.emit(links.all(), frame, nullptr, owner);
+}
+
 void conference_room_state::screen_share(conference_member& from, bool sharing) {
   from.screen_sharing = sharing;
   broadcast(render_peer_event(sharing ? "screen-share-start" : "screen-share-stop", from.peer_id), &from);
@@ -480,6 +499,11 @@ caf::behavior conference_room(caf::stateful_actor<conference_room_state>* self, 
       for (auto& l : *st.links.all())
         st.out.close_one(l, code, reason);
       st.life.passivate();
+      return true;
+    },
+    [self](notice_atom, const std::string& text) {
+      self->state.notice(text);
+      return true;
     },
     [self](describe_atom) { return self->state.describe(); },
   };

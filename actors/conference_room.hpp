@@ -81,6 +81,8 @@ struct conference_room_state {
   void raise_hand(conference_member& from, bool raised);
   void reaction(conference_member& from, const std::string& emoji);
   void chat(conference_member& from, const std::string& text);
+  /// An operator's notice: a chat-message from "Server", kept in the history.
+  void notice(const std::string& text);
   void screen_share(conference_member& from, bool sharing);
   void mute(conference_member& from, const std::string& target);
   void promote(conference_member& from, const std::string& target);

@@ -40,6 +40,9 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using find_atom = caf::atom_constant<caf::atom("find")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+/// (notice, text) -> bool: an operator's server notice, in the dialect's own
+/// chat shape; kinds without one do not handle it.
+using notice_atom = caf::atom_constant<caf::atom("notice")>;
 /// Signaling: apply meeting settings to a room (POST /api/rooms).
 using configure_atom = caf::atom_constant<caf::atom("sgconfig")>;
 /// Signaling: the room's public info (GET /api/rooms/:roomId); fails once closed.

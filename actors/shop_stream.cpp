@@ -254,6 +254,16 @@ void shop_stream_state::chat(stream_member& m, const shop_command& cmd) {
   out.emit(links.all(), frame, nullptr, owner);
 }
 
+void shop_stream_state::notice(const std::string& text) {
+  auto ts = now_ms();
+  auto body = render_shop_chat_body("Server", text, true, iso_time(ts), cfg.escape_html);
+  auto frame = render_shop_chat(body);
+  auto seq = history.next_seq();
+  auto owner = history.append(self, life, out, seq, "chat_" + std::to_string(seq), ts, std::move(body),
+                              [] { spdlog::warn("shop: a server notice was not saved"); });
+  out.emit(links.all(), frame, nullptr, owner);
+}
+
 void shop_stream_state::webrtc_register(stream_member& m, const std::string& peer_id) {
   auto i = peers.find(peer_id);
   if (i != peers.end() && i->second != m.conn.address())
@@ -392,6 +402,19 @@ caf::behavior shop_stream(caf::stateful_actor<shop_stream_state>* self, std::str
       for (auto& l : *st.links.all())
         st.out.close_one(l, 1001, "server shutting down");
       return st.life.shutdown();
+    },
+    [self](notice_atom, const std::string& text) {
+      self->state.notice(text);
+      return true;
+    },
+    [self](close_atom, std::uint16_t code, const std::string& reason) {
+      // Closed by an operator: everyone is told, the state stays stored.
+      auto& st = self->state;
+      st.stopping = true;
+      for (auto& l : *st.links.all())
+        st.out.close_one(l, code, reason);
+      st.life.passivate();
+      return true;
     },
     [self](describe_atom) { return self->state.describe(); },
   };

@@ -85,6 +85,8 @@ struct shop_stream_state {
   // -- one handler per wire operation ---------------------------------------
   void toggle_like(stream_member& m);
   void chat(stream_member& m, const shop_command& cmd);
+  /// An operator's notice: a chat_message from "Server" marked isAdmin.
+  void notice(const std::string& text);
   void webrtc_register(stream_member& m, const std::string& peer_id);
   void webrtc_relay(stream_member& m, const shop_command& cmd);
   void broadcast_start(stream_member& m);

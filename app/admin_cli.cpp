@@ -31,6 +31,7 @@ constexpr const char* usage =
   "  connections              open connections\n"
   "  close KIND/ID            close a room (its clients get 1000)\n"
   "  kick CONN                close one connection with 4000\n"
+  "  notice KIND/ID TEXT      a server notice to a room's members (conference, chatroom, shop_stream)\n"
   "URL defaults to $ROOMCAST_ADMIN_URL or http://127.0.0.1:8080; the token to $ROOMCAST_ADMIN_TOKEN\n"
   "(an HS256 JWT with role \"admin\", signed with the server's auth.jwt_secret).\n";
 
@@ -40,7 +41,8 @@ struct reply {
 };
 
 /// One request; throws on network errors.
-reply call(const std::string& url, const std::string& token, http::verb verb, const std::string& target) {
+reply call(const std::string& url, const std::string& token, http::verb verb, const std::string& target,
+           const std::string& json_body = {}) {
   std::string rest = url;
   if (rest.rfind("http://", 0) == 0)
     rest = rest.substr(7);
@@ -65,6 +67,10 @@ reply call(const std::string& url, const std::string& token, http::verb verb, co
   req.set(http::field::user_agent, "roomcast-admin");
   if (!token.empty())
     req.set(http::field::authorization, "Bearer " + token);
+  if (!json_body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = json_body;
+  }
   req.prepare_payload();
   http::write(stream, req);
   boost::beast::flat_buffer buffer;
@@ -180,7 +186,7 @@ int admin_cli(int argc, char** argv) {
     return &args[1];
   };
   http::verb verb = http::verb::get;
-  std::string target;
+  std::string target, body;
   if (cmd == "overview") {
     target = "/admin/api/overview";
   } else if (cmd == "actors") {
@@ -202,6 +208,16 @@ int admin_cli(int argc, char** argv) {
       target += "/close";
       verb = http::verb::post;
     }
+  } else if (cmd == "notice") {
+    if (args.size() < 3 || args[1].find('/') == std::string::npos) {
+      std::fprintf(stderr, "notice takes KIND/ID TEXT, e.g. conference/demo \"Restart at noon\"\n");
+      return 2;
+    }
+    target = "/admin/api/actors/" + args[1] + "/notice";
+    verb = http::verb::post;
+    json::object o;
+    o["message"] = args[2];
+    body = json::serialize(o);
   } else if (cmd == "connections") {
     target = "/admin/api/connections";
   } else if (cmd == "kick") {
@@ -217,7 +233,7 @@ int admin_cli(int argc, char** argv) {
 
   reply r;
   try {
-    r = call(url, token, verb, target);
+    r = call(url, token, verb, target, body);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cannot reach %s: %s\n", url.c_str(), e.what());
     return 1;

@@ -52,6 +52,7 @@ constexpr error_entry errors[] = {
   {chat_error::unauthorized, 401, "Invalid or missing token"},
   {chat_error::forbidden, 403, "Only members of this room may read its messages"},
   {chat_error::room_not_found, 404, "Room not found"},
+  {chat_error::room_closed, 410, "The room was closed by an operator"},
   {chat_error::rate_limited, 429, "Rate limit exceeded; try again later"},
   {chat_error::unavailable, 500, "The room is unavailable; try again"},
 };

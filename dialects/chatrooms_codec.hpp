@@ -49,6 +49,7 @@ enum class chat_error : std::uint8_t {
   unauthorized,         ///< 401
   forbidden,            ///< 403 (REST: history of a room the user never joined)
   room_not_found,       ///< 404 (REST)
+  room_closed,          ///< 410: an operator closed the room; the client may join again
   rate_limited,         ///< 429
   unavailable,          ///< 500: the room could not be reached or stored
 };

@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json/value.hpp>
+
 #include <unistd.h>
 
 #include <charconv>
@@ -14,6 +16,7 @@
 #include "endpoints/admin_metrics.hpp"
 #include "endpoints/embedded_assets.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/text.hpp"
 
 #ifndef ROOMCAST_VERSION
 #define ROOMCAST_VERSION "0.0.0"
@@ -27,6 +30,7 @@ namespace {
 
 constexpr auto ask_timeout = 5s;
 constexpr std::size_t max_listed_rooms = 5000; ///< rooms described per actor-list request
+constexpr std::size_t max_notice_chars = 2000;
 constexpr const char* csp = "default-src 'self'; style-src 'self'; script-src 'self'";
 using tick_atom = caf::atom_constant<caf::atom("admintick")>;
 
@@ -254,6 +258,25 @@ http_handler guarded(const state_ptr& st,
   };
 }
 
+/// Finds a live or stored room (never creates one), then runs `fn` on it.
+template <class F>
+void ask_room(const state_ptr& st, responder res, std::string kind, std::string id, F fn) {
+  with_actor(st, [st, res, kind, id, fn](caf::event_based_actor* self) {
+    self->request(st->registry, ask_timeout, find_atom::value, kind, id)
+      .then([self, fn](caf::actor room) { fn(self, room); },
+            [res, kind, id](caf::error&) { res.error(404, "no room " + kind + "/" + id); });
+  });
+}
+
+/// A room that does not take the action answers `unexpected_message`: 409.
+void refused_action(const responder& res, const caf::error& err, const std::string& what) {
+  if (err == caf::sec::unexpected_message)
+    return res.error(409, what);
+  if (err == caf::sec::request_timeout)
+    return res.error(504, "the room did not answer");
+  res.error(409, "the room refused: it is closing or gone");
+}
+
 void mount_admin(router& routes, const state_ptr& st) {
   routes.add(http_route{http_method::get, "/admin", [](http_request&, responder res) {
                           res.reply(static_file("endpoints/admin_assets/index.html", true));
@@ -354,19 +377,45 @@ void mount_admin(router& routes, const state_ptr& st) {
   routes.add(http_route{http_method::post, "/admin/api/actors/:kind/:id/close",
                         guarded(st, [st](http_request& req, responder res, const verified_identity& who) {
     std::string kind{req.param("kind")}, id{req.param("id")}, sub = who.subject;
-    with_actor(st, [st, res, kind, id, sub](caf::event_based_actor* self) {
-      self->request(st->registry, ask_timeout, find_atom::value, kind, id)
+    ask_room(st, res, kind, id, [res, kind, id, sub](caf::event_based_actor* self, caf::actor room) {
+      self->request(room, ask_timeout, close_atom::value, std::uint16_t{1000}, std::string{"closed by an operator"})
         .then(
-          [self, res, kind, id, sub](caf::actor room) {
-            self->send(room, close_atom::value, std::uint16_t{1000}, std::string{"closed by an operator"});
+          [res, kind, id, sub](bool) {
             spdlog::info("admin {}: closed room {}/{}", sub, kind, id);
             json_writer w;
             w.boolean("closed", true).str("kind", kind).str("id", id);
             res.json(200, w.done());
           },
-          [res, kind, id](caf::error&) { res.error(404, "no room " + kind + "/" + id); });
+          [res, kind](caf::error& err) { refused_action(res, err, "a " + kind + " cannot be closed"); });
     });
   })});
+
+  // A notice reaches members in their dialect's chat shape (conference
+  // chat-message, chatrooms receiveMessage, shop chat_message) from "Server".
+  http_route notice{http_method::post, "/admin/api/actors/:kind/:id/notice",
+                    guarded(st, [st](http_request& req, responder res, const verified_identity& who) {
+    std::string kind{req.param("kind")}, id{req.param("id")}, sub = who.subject, text;
+    auto* o = req.json ? req.json->if_object() : nullptr;
+    auto* m = o ? o->if_contains("message") : nullptr;
+    if (!m || !m->is_string())
+      return res.error(400, "body must be {\"message\": string}");
+    if (!sanitize_text(std::string_view{m->get_string().data(), m->get_string().size()}, max_notice_chars, true, text))
+      return res.error(400, "message must be 1-2000 characters");
+    ask_room(st, res, kind, id, [res, kind, id, sub, text](caf::event_based_actor* self, caf::actor room) {
+      self->request(room, ask_timeout, notice_atom::value, text)
+        .then(
+          [res, kind, id, sub, n = text.size()](bool) {
+            spdlog::info("admin {}: sent a notice ({} bytes) to {}/{}", sub, n, kind, id);
+            json_writer w;
+            w.boolean("sent", true).str("kind", kind).str("id", id);
+            res.json(200, w.done());
+          },
+          [res, kind](caf::error& err) { refused_action(res, err, "a " + kind + " has no server notice"); });
+    });
+  })};
+  notice.json_body = true;
+  notice.body_limit = 16 * 1024;
+  routes.add(std::move(notice));
 
   routes.add(http_route{http_method::get, "/admin/api/connections",
                         guarded(st, [st](http_request&, responder res, const verified_identity&) {

@@ -225,6 +225,18 @@
     }
   }
 
+  $('send-notice').addEventListener('click', async () => {
+    if (!S.selected) return;
+    const message = prompt(`Notice to everyone in ${S.selected}:`);
+    if (!message) return;
+    try {
+      await api(`/admin/api/actors/${S.selected.split('/').map(encodeURIComponent).join('/')}/notice`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ message }) });
+    } catch (err) {
+      alert(`Notice failed: ${err.message}`);
+    }
+  });
+
   $('close-room').addEventListener('click', async () => {
     if (!S.selected || !confirm(`Close ${S.selected}? Its clients are disconnected (1000).`)) return;
     try {

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 
 import { withServer, roomcastBin } from './lib/server.mjs';
 import { connect, joined, closeAll, roomId } from './lib/client.mjs';
+import { sign as chatSign, chatSocket, connected, next as chatNext, ask as chatAsk, chatRoomId } from './lib/chat.mjs';
+import { shopClient } from './lib/shop_client.mjs';
 
 const run = promisify(execFile);
 const secret = 'admin-integration-secret';
@@ -272,6 +274,8 @@ test('roomcast admin prints the overview, actors and connections', async () => {
     ({ stdout } = await cli('connections'));
     assert.ok(stdout.includes(`/room/${room}/websocket`));
     await assert.rejects(run(roomcastBin(), ['admin', '--url', server.httpUrl, 'overview']), (err) => err.code === 1 && /HTTP 401/.test(err.stderr));
+    ({ stdout } = await cli('notice', `conference/${room}`, 'Back in a minute'));
+    assert.equal((await c.next('chat-message')).message, 'Back in a minute');
     ({ stdout } = await cli('close', `conference/${room}`));
     assert.equal((await c.waitClose(5000)).code, 1000);
   });
@@ -292,5 +296,75 @@ test('admin.listen puts the console and /metrics on an address of their own', as
     assert.equal((await fetch(`${server.httpUrl}/metrics`)).status, 404);
     assert.equal((await fetch(`${server.httpUrl}/`)).status, 200);
     await closeAll([c]);
+  });
+});
+
+test('a server notice reaches each dialect in its chat shape; kinds without one answer 409; a chat room closes', async () => {
+  await withServer(base, async (server) => {
+    const notice = (path, message) => api(server, `/admin/api/actors/${path}/notice`, {
+      method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ message }) });
+
+    // conference: a chat-message from "Server", kept in the history
+    const room = roomId('ntc');
+    const a = await joined(server, room, 'Ann');
+    const b = await joined(server, room, 'Bob');
+    let r = await notice(`conference/${room}`, 'Maintenance at <b>noon</b>');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { sent: true, kind: 'conference', id: room });
+    for (const c of [a, b]) {
+      const m = await c.next('chat-message');
+      assert.equal(m.username, 'Server');
+      assert.equal(m.peerId, 'server');
+      assert.equal(m.message, 'Maintenance at &lt;b&gt;noon&lt;/b&gt;');
+    }
+    assert.match(server.stderr, /admin ops-1: sent a notice \(\d+ bytes\) to conference\//);
+    const late = await connect(server, room);
+    await assert.rejects(late.join('Late', { peerId: 'server' }), /reserved for server notices/,
+      'nobody joins as the notice sender');
+    assert.equal((await notice(`conference/${room}`, '   ')).status, 400);
+    assert.equal((await notice(`conference/${room}`, 'x'.repeat(2001))).status, 400);
+    assert.equal((await api(server, `/admin/api/actors/conference/${room}/notice`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"message": 5}' })).status, 400);
+    assert.equal((await notice('conference/no-such-room', 'hi')).status, 404);
+    assert.equal((await api(server, `/admin/api/actors/conference/${room}/notice`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"message":"x"}' })).status, 401);
+
+    // chatrooms: receiveMessage from the system author; the user actor has no notice
+    const chatToken = chatSign({ sub: 'ntc-alice', name: 'Alice' }, secret);
+    const s = await connected(chatSocket(server, { token: chatToken }));
+    const chatRoom = chatRoomId('ntc');
+    await chatAsk(s, 'joinRoom', { roomId: chatRoom });
+    r = await notice(`chatroom/${chatRoom}`, 'Welcome');
+    assert.equal(r.status, 200, r.text);
+    const got = await chatNext(s, 'receiveMessage', { since: 0 });
+    assert.deepEqual(got.author, { id: 'system', username: 'Server' });
+    assert.equal(got.content, 'Welcome');
+    assert.equal(got.roomId, chatRoom);
+    r = await notice('chatuser/ntc-alice', 'hi');
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.json.error, /has no server notice/);
+
+    // closing a chat room: members get an error event and may join again
+    r = await api(server, `/admin/api/actors/chatroom/${chatRoom}/close`, { method: 'POST' });
+    assert.equal(r.status, 200, r.text);
+    const err = await chatNext(s, 'error', { since: 0 });
+    assert.equal(err.statusCode, 410);
+    assert.match(err.message, /closed by an operator/);
+    assert.equal(s.connected, true, 'the Socket.IO connection stays');
+    const again = await chatAsk(s, 'joinRoom', { roomId: chatRoom });
+    assert.equal(again.success, true);
+    r = await api(server, `/admin/api/actors/chatuser/ntc-alice/close`, { method: 'POST' });
+    assert.equal(r.status, 409, 'a user actor is not closed');
+    s.disconnect();
+
+    // shop: a chat_message from "Server" marked isAdmin
+    const viewer = await shopClient(server, 'viewer', '/shop');
+    await viewer.register('sess-ntc');
+    r = await notice('shop_stream/default', 'Live in 5 minutes');
+    assert.equal(r.status, 200, r.text);
+    const sm = await viewer.next('chat_message', { since: 0 });
+    assert.equal(sm.username, 'Server');
+    assert.equal(sm.isAdmin, true);
+    assert.equal(sm.message, 'Live in 5 minutes');
+    viewer.ws.close();
+    await closeAll([a, b, late]);
   });
 });
