@@ -8,6 +8,7 @@
 #include <ctime>
 #include <limits>
 
+#include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
 #include "wire/socketio_packet.hpp"
 #include "wire/text.hpp"
@@ -187,6 +188,7 @@ std::int64_t chat_now_ms() {
 }
 
 std::string error_body(chat_error code, std::string_view message, std::int64_t ts_ms) {
+  tally_client_error("chatrooms", status_text(code));
   json_writer w;
   w.boolean("success", false)
     .str("error", status_text(code))

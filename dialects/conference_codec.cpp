@@ -7,6 +7,7 @@
 #include <array>
 #include <unordered_map>
 
+#include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
 #include "wire/text.hpp"
 
@@ -426,6 +427,7 @@ wire_frame_ptr render_host_changed(std::string_view host_id) {
 
 wire_frame_ptr render_error(conference_error code, std::string_view message, std::string_view event,
                             std::string_view reason) {
+  tally_client_error("conference", code_of(code));
   event_writer w{"error"};
   w.str("code", code_of(code)).str("message", message.empty() ? text_of(code) : message);
   if (!event.empty())

@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
 #include "wire/text.hpp"
 
@@ -177,6 +178,17 @@ std::optional<json::value> parse_json(std::string_view text) {
 
 std::string_view text_of(shop_error e) {
   return error_texts[static_cast<std::size_t>(e)];
+}
+
+std::string_view code_name(shop_error e) {
+  static constexpr std::string_view names[] = {
+    "none", "invalid_format", "no_token", "auth_failed", "token_required", "no_active_stream", "not_registered",
+    "already_registered", "unknown_type", "invalid_payload", "message_too_large", "rate_limited", "admin_only",
+    "stream_already_live", "webrtc_not_registered", "peer_not_found", "peer_id_in_use", "unknown_session",
+    "unavailable", "unsupported_data"};
+  static_assert(std::size(names) == static_cast<std::size_t>(shop_error::unsupported_data) + 1);
+  auto i = static_cast<std::size_t>(e);
+  return i < std::size(names) ? names[i] : "unknown";
 }
 
 std::string_view type_name(shop_op op) {
@@ -428,6 +440,7 @@ wire_frame_ptr render_pong() {
 }
 
 wire_frame_ptr render_shop_error(shop_error code, std::string_view message) {
+  tally_client_error("shop", code_name(code));
   auto w = typed("error");
   w.str("message", message.empty() ? text_of(code) : message);
   return frame(w);

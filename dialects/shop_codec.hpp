@@ -43,6 +43,8 @@ enum class shop_error : std::uint8_t {
 
 /// The default text of an error (the contract's words where it has them).
 std::string_view text_of(shop_error e);
+/// The error's name for operators (metrics): "rate_limited", ...
+std::string_view code_name(shop_error e);
 
 inline std::string to_string(shop_error e) {
   return std::string{text_of(e)};

@@ -11,6 +11,7 @@
 
 #include "auth/turn_credentials.hpp"
 #include "wire/time_format.hpp"
+#include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
 #include "wire/text.hpp"
 
@@ -325,6 +326,7 @@ wire_frame_ptr render_room_closed(std::string_view room_id, std::string_view rea
 }
 
 wire_frame_ptr render_signaling_error(signaling_error code, std::string_view message) {
+  tally_client_error("signaling", code_of(code));
   return message_writer{"error"}
     .str("error", message.empty() ? text_of(code) : message)
     .str("code", code_of(code))

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "auth/jwt_verifier.hpp"
@@ -251,7 +252,7 @@ std::string redact(std::string_view describe_json) {
 namespace {
 
 void connection_fields(json_writer& w, const connection_table::row& r) {
-  w.str("id", std::to_string(r.id)).str("remote", r.remote).str("path", r.path);
+  w.str("id", std::to_string(r.id)).str("remote", r.remote).str("path", r.path).str("transport", r.transport);
   w.num("ageMs", r.age.count()).unum("sendQueueBytes", r.send_queue_bytes);
   // Identity and memberships, as the connection actor last described them.
   w.raw("client", r.client.empty() ? std::string_view{"null"} : std::string_view{r.client});
@@ -275,6 +276,24 @@ std::string connections_json(const std::vector<connection_table::row>& rows) {
   }
   w.end_array();
   return w.done();
+}
+
+std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>
+connections_by_dialect(const std::vector<connection_table::row>& rows) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
+  for (auto& r : rows) {
+    std::string dialect = "pending";
+    if (!r.client.empty()) {
+      auto v = parse(r.client);
+      auto* o = v && v->is_object() ? &v->as_object() : nullptr;
+      if (o && o->contains("carries"))
+        continue;
+      if (auto* d = o ? o->if_contains("dialect") : nullptr; d && d->is_string())
+        dialect = std::string{d->get_string()};
+    }
+    ++counts[{dialect, r.transport}];
+  }
+  return {counts.begin(), counts.end()};
 }
 
 // -- overview -------------------------------------------------------------------
@@ -325,6 +344,15 @@ std::string overview_json(const overview_inputs& in) {
   json_writer w;
   w.str("version", in.version).str("node", in.node).real("uptimeSeconds", in.uptime_seconds);
   w.unum("connections", in.connections);
+  w.object("connectionsByDialect");
+  for (std::size_t i = 0; i < in.by_dialect.size();) {
+    auto& dialect = in.by_dialect[i].first.first;
+    w.object(dialect);
+    for (; i < in.by_dialect.size() && in.by_dialect[i].first.first == dialect; ++i)
+      w.unum(in.by_dialect[i].first.second, in.by_dialect[i].second);
+    w.end_object();
+  }
+  w.end_object();
   w.object("actorsByKind");
   std::uint64_t rooms = 0;
   for (auto& [kind, n] : actors_by_kind(in.registry_describe)) {

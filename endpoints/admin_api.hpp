@@ -76,6 +76,11 @@ std::string redact(std::string_view describe_json);
 
 std::string connection_json(const connection_table::row& r);
 std::string connections_json(const std::vector<connection_table::row>& rows);
+/// Open connections counted by dialect (as each connection actor describes
+/// itself; "pending" before it did) and transport. A WebSocket that only
+/// carries an Engine.IO session is counted with that session, not again.
+std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>
+connections_by_dialect(const std::vector<connection_table::row>& rows);
 
 // -- overview -------------------------------------------------------------------
 
@@ -91,6 +96,8 @@ struct overview_inputs {
   std::string node;
   double uptime_seconds = 0;
   std::size_t connections = 0;
+  /// {dialect, transport} -> open connections (connections_by_dialect).
+  std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>> by_dialect;
   std::string registry_describe;    ///< the registry's describe JSON (may be empty)
   std::string persistence_describe; ///< the persistence actor's (may be empty)
   metrics::totals totals;

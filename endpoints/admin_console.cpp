@@ -91,7 +91,9 @@ struct console_state {
     in.version = ROOMCAST_VERSION;
     in.node = node;
     in.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    in.connections = connections->size();
+    auto rows = connections->rows();
+    in.connections = rows.size();
+    in.by_dialect = admin::connections_by_dialect(rows);
     in.registry_describe = std::move(registry_describe);
     in.persistence_describe = std::move(persistence_describe);
     in.totals = metrics::sum();
@@ -473,7 +475,9 @@ void mount_metrics(router& routes, const state_ptr& st) {
       gather_describes(self, st, [st, res](std::string reg, std::string per) {
         admin::metrics_inputs in;
         in.totals = metrics::sum();
-        in.connections = st->connections->size();
+        auto rows = st->connections->rows();
+        in.connections = rows.size();
+        in.by_dialect = admin::connections_by_dialect(rows);
         in.registry_describe = std::move(reg);
         in.persistence_describe = std::move(per);
         in.database_bytes = st->database_bytes();

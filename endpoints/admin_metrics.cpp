@@ -10,6 +10,7 @@
 
 #include "endpoints/admin_api.hpp"
 #include "persistence/persistence_actor.hpp"
+#include "wire/error_tally.hpp"
 
 namespace roomcast::admin {
 
@@ -89,6 +90,19 @@ std::string render_metrics(const metrics_inputs& in) {
           static_cast<double>(t.eio_upgrades));
   counter("roomcast_engineio_polls_total", "Engine.IO long-polling requests answered.",
           static_cast<double>(t.eio_polls));
+
+  auto& by_dialect = prometheus::BuildGauge()
+                       .Name("roomcast_connections")
+                       .Help("Open client connections by dialect and current transport.")
+                       .Register(reg);
+  for (auto& [key, n] : in.by_dialect)
+    by_dialect.Add({{"dialect", key.first}, {"transport", key.second}}).Set(static_cast<double>(n));
+  auto& errors = prometheus::BuildCounter()
+                   .Name("roomcast_client_errors_total")
+                   .Help("Errors sent to clients, by dialect and error code.")
+                   .Register(reg);
+  for (auto& [key, n] : client_error_counts())
+    errors.Add({{"dialect", key.first}, {"code", key.second}}).Increment(static_cast<double>(n));
 
   auto& rooms = prometheus::BuildGauge().Name("roomcast_actors").Help("Live room actors by kind.").Register(reg);
   for (auto& [kind, n] : actors_by_kind(in.registry_describe))

@@ -5,7 +5,10 @@
 // describe documents.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/metrics.hpp"
 
@@ -14,6 +17,8 @@ namespace roomcast::admin {
 struct metrics_inputs {
   metrics::totals totals;
   std::size_t connections = 0;
+  /// {dialect, transport} -> open connections (admin::connections_by_dialect).
+  std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>> by_dialect;
   std::string registry_describe;
   std::string persistence_describe;
   std::uint64_t database_bytes = 0;

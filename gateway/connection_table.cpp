@@ -29,6 +29,7 @@ connection_table::row connection_table::to_row(const entry& e, clock::time_point
   if (auto s = e.session.lock()) {
     r.send_queue_bytes = s->backlog();
     r.client = s->annotation();
+    r.transport = s->transport();
   }
   return r;
 }

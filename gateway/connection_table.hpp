@@ -36,6 +36,7 @@ public:
     std::string path;
     std::chrono::milliseconds age{0};
     std::size_t send_queue_bytes = 0;
+    std::string transport = {}; ///< how the client is reached now (transport_session::transport)
     /// The client as its connection actor describes it (identity, phase,
     /// rooms; JSON), empty until it said.
     std::string client = {};

@@ -27,6 +27,12 @@ public:
 
   void start(client_link_ptr link) override {
     link_ = link.get();
+    // Operators see this WebSocket as the carrier of its Engine.IO session,
+    // which is listed (and counted) on its own.
+    std::string note = "{\"carries\":\"engine.io\",\"sid\":";
+    note += sid_.empty() ? std::string{"null"} : "\"" + sid_ + "\"";
+    note += '}';
+    link->annotate(std::move(note));
     if (sid_.empty()) {
       session_ = server_->create(std::move(handshake_));
       session_->open(std::move(link));

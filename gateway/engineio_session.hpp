@@ -74,6 +74,10 @@ public:
   // -- transport_session ---------------------------------------------------
   void flush() override {}
   void shutdown() override;
+  std::string transport() const override {
+    std::lock_guard lk(mu_);
+    return phase_ == phase::websocket ? "socket.io/websocket" : "socket.io/polling";
+  }
 
   // -- eio_session_services ------------------------------------------------
   void after(std::chrono::milliseconds delay, std::function<void()> f) override;

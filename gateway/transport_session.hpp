@@ -28,6 +28,10 @@ public:
 
   /// Bytes queued for the client and not yet written. Thread-safe.
   virtual std::size_t backlog() const = 0;
+
+  /// How the client is reached right now ("websocket", "socket.io/polling",
+  /// ...), for operators. Thread-safe.
+  virtual std::string transport() const { return "websocket"; }
 };
 
 } // namespace roomcast

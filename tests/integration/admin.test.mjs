@@ -332,6 +332,15 @@ test('a server notice reaches each dialect in its chat shape; kinds without one 
     const s = await connected(chatSocket(server, { token: chatToken }));
     const chatRoom = chatRoomId('ntc');
     await chatAsk(s, 'joinRoom', { roomId: chatRoom });
+    const by = await eventually('connections by dialect', async () => {
+      const o = (await api(server, '/admin/api/overview')).json;
+      return o.connectionsByDialect.chatrooms && o.connectionsByDialect;
+    });
+    assert.equal(by.conference.websocket, 2, 'Ann and Bob; the refused join is still pending');
+    const sio = Object.entries(by.chatrooms);
+    assert.equal(sio.length, 1);
+    assert.match(sio[0][0], /^socket\.io\/(polling|websocket)$/);
+    assert.equal(sio[0][1], 1, 'a Socket.IO client is one connection whatever carries it');
     r = await notice(`chatroom/${chatRoom}`, 'Welcome');
     assert.equal(r.status, 200, r.text);
     const got = await chatNext(s, 'receiveMessage', { since: 0 });
@@ -364,6 +373,9 @@ test('a server notice reaches each dialect in its chat shape; kinds without one 
     assert.equal(sm.username, 'Server');
     assert.equal(sm.isAdmin, true);
     assert.equal(sm.message, 'Live in 5 minutes');
+    const metrics = (await api(server, '/metrics')).text;
+    assert.match(metrics, /^roomcast_client_errors_total\{[^}]*code="UNAUTHORIZED",dialect="conference"[^}]*\} 1$/m, 'the refused join is counted');
+    assert.match(metrics, /^roomcast_connections\{dialect="shop",transport="websocket"\} 1$/m);
     viewer.ws.close();
     await closeAll([a, b, late]);
   });

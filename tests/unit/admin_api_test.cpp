@@ -161,6 +161,32 @@ CAF_TEST(the overview counts actors by kind from the registry describe) {
   CAF_CHECK(boost::json::parse(overview_json(in)).as_object().at("persistence").is_null());
 }
 
+CAF_TEST(connections are counted by dialect and transport and carriers are not counted twice) {
+  std::vector<connection_table::row> rows(5);
+  rows[0].client = R"({"kind":"conference_connection","dialect":"conference"})";
+  rows[0].transport = "websocket";
+  rows[1].client = rows[0].client;
+  rows[1].transport = "websocket";
+  rows[2].client = R"({"kind":"chat_connection","dialect":"chatrooms"})";
+  rows[2].transport = "socket.io/websocket";
+  rows[3].client = R"({"carries":"engine.io","sid":"abc"})"; // the WebSocket under rows[2]
+  rows[3].transport = "websocket";
+  rows[4].transport = "socket.io/polling"; // not described yet
+  auto by = connections_by_dialect(rows);
+  using key = std::pair<std::string, std::string>;
+  std::vector<std::pair<key, std::uint64_t>> want{{{"chatrooms", "socket.io/websocket"}, 1},
+                                                   {{"conference", "websocket"}, 2},
+                                                   {{"pending", "socket.io/polling"}, 1}};
+  CAF_CHECK(by == want);
+  overview_inputs in;
+  in.by_dialect = by;
+  auto o = boost::json::parse(overview_json(in)).as_object();
+  auto& d = o.at("connectionsByDialect").as_object();
+  CAF_CHECK_EQUAL(d.at("conference").at("websocket").to_number<std::uint64_t>(), 2u);
+  CAF_CHECK_EQUAL(d.at("chatrooms").at("socket.io/websocket").to_number<std::uint64_t>(), 1u);
+  CAF_CHECK_EQUAL(d.at("pending").at("socket.io/polling").to_number<std::uint64_t>(), 1u);
+}
+
 CAF_TEST(admin tokens come from the bearer header or the cookie and need role admin) {
   const std::string secret = "k";
   auto req = get("/admin/api/overview");
