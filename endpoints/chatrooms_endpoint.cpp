@@ -87,7 +87,7 @@ auth_outcome verify(const settings& cfg, const std::string& token) {
     return {std::nullopt, "A JWT is required (auth.token, Authorization: Bearer or ?token=)"};
   if (cfg.jwt_secret.empty())
     return {std::nullopt, "Authentication is not configured on this server (auth.jwt_secret / JWT_SECRET)"};
-  auto r = verify_jwt_now(token, cfg.jwt_secret);
+  auto r = verify_jwt_now(token, cfg.jwt());
   if (!r.identity)
     return {std::nullopt, "Invalid token: " + r.error};
   if (r.identity->subject.empty())

@@ -100,7 +100,7 @@ private:
       link.send(render_error(conference_error::unauthorized, "A token is required to join", "join"));
       return false;
     }
-    auto result = verify_jwt_now(token, cfg.jwt_secret);
+    auto result = verify_jwt_now(token, cfg.jwt());
     if (!result.identity) {
       link.send(render_error(conference_error::unauthorized, "Token refused: " + result.error, "join"));
       return false;

@@ -116,7 +116,7 @@ private:
     cmd.auth_admin = false;
     if (cmd.op == shop_op::register_customer && (token.empty() || secret.empty()))
       return true; // anonymous customers are the contract's normal case
-    auto v = secret.empty() ? jwt_result{} : verify_jwt_now(token, secret);
+    auto v = secret.empty() ? jwt_result{} : verify_jwt_now(token, env_->cfg.jwt());
     if (!v.identity || (cmd.op == shop_op::register_admin && !v.identity->is_admin())) {
       link.send(render_shop_error(shop_error::auth_failed));
       return false;

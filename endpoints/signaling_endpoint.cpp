@@ -103,7 +103,7 @@ public:
       // Once per connection, before the 101.
       if (token.empty())
         return http_response::error(401, "A token is required (?token=)");
-      auto result = verify_jwt_now(token, cfg.jwt_secret);
+      auto result = verify_jwt_now(token, cfg.jwt());
       if (!result.identity)
         return http_response::error(401, "Token refused: " + result.error);
       sanitize_text(result.identity->name, env_->limits.max_display_name_chars, false, name);
