@@ -453,7 +453,7 @@ std::string apply_environment(settings& s, char** envp) {
 
 settings_result load_settings(int argc, char** argv) {
   CLI::App app{"roomcast: real-time rooms over WebSocket and Socket.IO"};
-  app.set_version_flag("--version", "roomcast 0.1.0");
+  app.set_version_flag("--version", "roomcast " ROOMCAST_VERSION);
   std::string listen, data_dir, jwt_secret, config_path, env;
   std::vector<std::string> overrides;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
