@@ -94,24 +94,44 @@ test('SIGTERM: /healthz 503 at once, new connections refused, every dialect told
   });
 });
 
+test('SIGTERM: a client behind on reading gets everything queued, then 1001', async () => {
+  const options = { config: 'integration.toml', settings: { 'server.drain_seconds': 5 } };
+  await withServer(options, async (server) => {
+    const room = roomId('drain-flush');
+    const [reader, talker] = await joinAll(server, room, ['Reader', 'Talker']);
+    reader.ws._socket.pause(); // stops reading: what the room sends it waits in its queue
+    const text = 'x'.repeat(1900);
+    const count = 600;
+    for (let i = 0; i < count; ++i)
+      talker.send('chat-message', { message: `${i} ${text}` });
+    await talker.next('chat-message', { where: (m) => m.message.startsWith(`${count - 1} `), timeout: 20000 });
+    const closed = reader.waitClose(15000);
+    server.proc.kill('SIGTERM');
+    await sleep(500);
+    reader.ws._socket.resume(); // reads again well within drain_seconds
+    assert.equal((await closed).code, 1001);
+    const got = reader.all('chat-message').map((m) => Number(m.message.split(' ')[0]));
+    assert.equal(got.length, count, 'every message queued before the SIGTERM arrived');
+    assert.deepEqual(got, [...got].sort((a, b) => a - b), 'in order');
+    const exit = await withTimeout(server.exited, 15000, 'exit after SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null }, server.stderr.slice(-2000));
+    server.proc = null;
+  });
+});
+
 test('SIGTERM waits up to server.drain_seconds for a client that does not read, then exits 0', async () => {
   const options = { config: 'integration.toml', settings: { 'server.drain_seconds': 1 } };
   await withServer(options, async (server) => {
-    const room = roomId('drain-slow');
-    const [reader, talker] = await joinAll(server, room, ['Reader', 'Talker']);
-    // The reader stops reading; what the room sends it piles up in its queue.
-    reader.ws._socket.pause();
-    const text = 'x'.repeat(1900);
-    for (let i = 0; i < 1000; ++i)
-      talker.send('chat-message', { message: text });
-    await sleep(500);
+    const [reader] = await joinAll(server, roomId('drain-slow'), ['Reader']);
+    reader.ws._socket.pause(); // never answers the close
     const started = Date.now();
     server.proc.kill('SIGTERM');
     const exit = await withTimeout(server.exited, 15000, 'exit after SIGTERM');
     const took = Date.now() - started;
     assert.deepEqual(exit, { code: 0, signal: null }, server.stderr.slice(-2000));
     server.proc = null;
-    assert.ok(took < 1000 + 5000, `a reader that never reads holds the exit ${took} ms (drain_seconds = 1)`);
+    assert.ok(took >= 900, `the drain waited ${took} ms for the client (drain_seconds = 1)`);
+    assert.ok(took < 1000 + 5000, `a client that never reads held the exit ${took} ms (drain_seconds = 1)`);
     reader.terminate();
   });
 });
