@@ -5,6 +5,11 @@
 namespace roomcast {
 
 bool rate_limiter::allow(clock::time_point now) {
+  if (live_) {
+    rate_ = live_->rate();
+    burst_ = live_->burst();
+    tokens_ = std::min(tokens_, burst_); // a lowered burst holds at once
+  }
   // Time that went backwards earns nothing, and is not earned twice later.
   if (last_ == clock::time_point{}) {
     last_ = now;

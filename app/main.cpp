@@ -18,6 +18,7 @@
 #include "actors/message_types.hpp"
 #include "actors/registry.hpp"
 #include "app/admin_cli.hpp"
+#include "app/settings_reload.hpp"
 #include "config/settings.hpp"
 #include "endpoints/admin_console.hpp"
 #include "endpoints/chatrooms_endpoint.hpp"
@@ -65,12 +66,14 @@ int main(int argc, char** argv) {
     return loaded.exit_code;
   }
   const auto cfg = *loaded.value;
+  roomcast::apply_log_level(cfg.log_level);
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -151,8 +154,18 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     spdlog::info("roomcast ready ({}; data in {})", cfg.env, cfg.db_path());
 
+    // SIGHUP: the live settings change in place; every hook below runs
+    // on each reload, in this order.
+    roomcast::settings_reload reload{cfg, argc, argv};
+    reload.on_reload([&srv](const roomcast::settings& now) { srv.apply_limits(now); });
+    for (auto& d : dialects)
+      if (d.reload)
+        reload.on_reload(d.reload);
+    // Further live parts (e.g. the server's TLS certificates) add their hook here.
+
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
+      reload.run();
     spdlog::info("{} received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
     // Stop accepting, let every room snapshot and say goodbye with 1001,
@@ -163,7 +176,7 @@ int main(int argc, char** argv) {
     if (!ask(sys, registry, 30s, "room shutdown", roomcast::shutdown_atom::value))
       rc = 1;
     srv.close_sessions(1001, "server shutting down"); // those in no room yet
-    srv.wait_sessions_closed(cfg.drain_timeout); // their queues flush, up to server.drain_seconds
+    srv.wait_sessions_closed(reload.running().drain_timeout); // their queues flush, up to server.drain_seconds
     srv.terminate_sessions();
     if (!ask(sys, persistence, 30s, "final flush", roomcast::persistence::flush_atom::value))
       rc = 1;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -31,9 +32,27 @@ std::vector<std::string> string_array(jwt_t* jwt, const char* claim) {
   return out;
 }
 
+/// An integer claim, or nothing when absent or not a number.
+std::optional<long> int_claim(jwt_t* jwt, const char* claim) {
+  errno = 0;
+  long v = jwt_get_grant_int(jwt, claim);
+  if (errno != 0)
+    return std::nullopt;
+  return v;
+}
+
+/// Whether `aud` (a string, or an array of strings) names `audience`.
+bool names_audience(jwt_t* jwt, const std::string& audience) {
+  if (const char* aud = jwt_get_grant(jwt, "aud"))
+    return audience == aud;
+  auto list = string_array(jwt, "aud");
+  return std::find(list.begin(), list.end(), audience) != list.end();
+}
+
 } // namespace
 
-jwt_result verify_jwt(std::string_view token, std::string_view secret, long long now_s) {
+jwt_result verify_jwt(std::string_view token, const jwt_policy& policy, long long now_s) {
+  const std::string& secret = policy.secret;
   if (secret.empty())
     return {std::nullopt, "token authentication is not configured"};
   if (token.size() > 8192)
@@ -48,10 +67,18 @@ jwt_result verify_jwt(std::string_view token, std::string_view secret, long long
   std::unique_ptr<jwt_t, void (*)(jwt_t*)> jwt{raw, jwt_free};
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
     return {std::nullopt, "token must be signed with HS256"};
-  errno = 0;
-  long exp = jwt_get_grant_int(jwt.get(), "exp");
-  if (errno == 0 && exp <= now_s)
+  auto leeway = std::max(0LL, policy.leeway_s);
+  if (auto exp = int_claim(jwt.get(), "exp"); exp && *exp + leeway <= now_s)
     return {std::nullopt, "token expired"};
+  if (auto nbf = int_claim(jwt.get(), "nbf"); nbf && *nbf - leeway > now_s)
+    return {std::nullopt, "token not valid yet"};
+  if (!policy.issuer.empty()) {
+    const char* iss = jwt_get_grant(jwt.get(), "iss");
+    if (!iss || policy.issuer != iss)
+      return {std::nullopt, "token issuer not accepted"};
+  }
+  if (!policy.audience.empty() && !names_audience(jwt.get(), policy.audience))
+    return {std::nullopt, "token audience not accepted"};
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (!sub || !*sub)
     return {std::nullopt, "token has no subject"};
@@ -67,9 +94,9 @@ jwt_result verify_jwt(std::string_view token, std::string_view secret, long long
   return {std::move(id), {}};
 }
 
-jwt_result verify_jwt_now(std::string_view token, std::string_view secret) {
+jwt_result verify_jwt_now(std::string_view token, const jwt_policy& policy) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  return verify_jwt(token, secret, now.count());
+  return verify_jwt(token, policy, now.count());
 }
 
 } // namespace roomcast

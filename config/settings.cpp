@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -148,6 +149,14 @@ const std::map<std::string, setter>& keys() {
        s.env = v;
        return {};
      }},
+    {"server.log_level",
+     [](settings& s, const std::string& v) -> std::string {
+       static const char* const levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+       if (std::find(std::begin(levels), std::end(levels), v) == std::end(levels))
+         return "log_level must be trace, debug, info, warn, error, critical or off";
+       s.log_level = v;
+       return {};
+     }},
     {"socketio.path",
      [](settings& s, const std::string& v) -> std::string {
        if (v.size() < 2 || v.front() != '/' || v.back() != '/')
@@ -192,6 +201,16 @@ const std::map<std::string, setter>& keys() {
          return "require_token must be true or false";
        s.require_token = v == "true";
        return {};
+     }},
+    {"auth.jwt_issuer", text(&settings::jwt_issuer)},
+    {"auth.jwt_audience", text(&settings::jwt_audience)},
+    {"auth.jwt_leeway_seconds",
+     [](settings& s, const std::string& v) {
+       long long n = 0;
+       auto err = parse_number<long long>(v, n, 0, 86'400);
+       if (err.empty())
+         s.jwt_leeway = std::chrono::seconds{n};
+       return err;
      }},
     {"conference.escape_html", boolean(&settings::conference_escape_html)},
     {"conference.allowed_origins", list(&settings::conference_origins)},
@@ -434,7 +453,7 @@ std::string apply_environment(settings& s, char** envp) {
 
 settings_result load_settings(int argc, char** argv) {
   CLI::App app{"roomcast: real-time rooms over WebSocket and Socket.IO"};
-  app.set_version_flag("--version", "roomcast 0.1.0");
+  app.set_version_flag("--version", "roomcast " ROOMCAST_VERSION);
   std::string listen, data_dir, jwt_secret, config_path, env;
   std::vector<std::string> overrides;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");

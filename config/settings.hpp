@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/jwt_policy.hpp"
+
 namespace roomcast {
 
 struct settings {
@@ -41,6 +43,9 @@ struct settings {
   double rate_limit_per_second = 50.0;
   double rate_limit_burst = 100.0;
   std::string env = "development";
+  /// spdlog level: trace | debug | info | warn | error | critical | off
+  /// (SPDLOG_LEVEL in the environment wins).
+  std::string log_level = "info";
 
   // [socketio]
   std::string socketio_path = "/socket.io/";
@@ -62,6 +67,9 @@ struct settings {
   // [auth]
   std::string jwt_secret;
   bool require_token = false; ///< refuse joins without a valid JWT
+  std::string jwt_issuer;     ///< tokens must carry this `iss`; empty: not checked
+  std::string jwt_audience;   ///< tokens' `aud` must name this; empty: not checked
+  std::chrono::seconds jwt_leeway{0}; ///< clock skew allowed on `exp` and `nbf`
 
   // [conference]
   bool conference_escape_html = true; ///< false: names and chat are delivered raw
@@ -125,6 +133,8 @@ struct settings {
   unsigned chat_rate_typing_development = 120;
 
   std::string db_path() const;
+  /// How client and admin tokens are checked (auth.*).
+  jwt_policy jwt() const { return {jwt_secret, jwt_issuer, jwt_audience, jwt_leeway.count()}; }
 
   friend bool operator==(const settings&, const settings&) = default;
 };

@@ -94,8 +94,8 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
-auth_result authenticate(const http_request& req, const std::string& jwt_secret) {
-  if (jwt_secret.empty())
+auth_result authenticate(const http_request& req, const jwt_policy& tokens) {
+  if (tokens.secret.empty())
     return {std::nullopt, refusal(403, "the admin API needs auth.jwt_secret: an admin token is an HS256 JWT with "
                                        "role \"admin\" signed with it, and none is configured")};
   auto token = req.bearer_token();
@@ -103,7 +103,7 @@ auth_result authenticate(const http_request& req, const std::string& jwt_secret)
     token = cookie_value(req.header("cookie"), cookie_name);
   if (token.empty())
     return {std::nullopt, refusal(401, "an admin token is required (Authorization: Bearer, or log in at /admin)")};
-  auto result = verify_jwt_now(token, jwt_secret);
+  auto result = verify_jwt_now(token, tokens);
   if (!result.identity)
     return {std::nullopt, refusal(401, "admin token refused: " + result.error)};
   if (result.identity->role != "admin")

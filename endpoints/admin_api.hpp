@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/identity.hpp"
+#include "auth/jwt_policy.hpp"
 #include "gateway/connection_table.hpp"
 #include "gateway/http_types.hpp"
 #include "gateway/metrics.hpp"
@@ -31,8 +32,8 @@ struct auth_result {
 };
 
 /// The request's admin token (`Authorization: Bearer`, else the cookie)
-/// checked against `jwt_secret`: HS256, not expired, `role: admin`.
-auth_result authenticate(const http_request& req, const std::string& jwt_secret);
+/// checked against `tokens` (auth.*): HS256, not expired, `role: admin`.
+auth_result authenticate(const http_request& req, const jwt_policy& tokens);
 
 /// A cookie's value from a `Cookie:` header; empty when absent.
 std::string cookie_value(std::string_view cookie_header, std::string_view name);

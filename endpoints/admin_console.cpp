@@ -253,7 +253,7 @@ http_response html(std::string body, bool csp_header = true) {
 http_handler guarded(const state_ptr& st,
                      std::function<void(http_request&, responder, const verified_identity&)> fn) {
   return [st, fn = std::move(fn)](http_request& req, responder res) {
-    auto auth = admin::authenticate(req, st->cfg.jwt_secret);
+    auto auth = admin::authenticate(req, st->cfg.jwt());
     if (auth.refusal)
       return res.reply(std::move(*auth.refusal));
     fn(req, std::move(res), *auth.admin);
@@ -292,13 +292,13 @@ void mount_admin(router& routes, const state_ptr& st) {
 
   routes.add(http_route{http_method::post, "/admin/login", [st](http_request& req, responder res) {
     if (st->cfg.jwt_secret.empty())
-      return res.reply(*admin::authenticate(req, st->cfg.jwt_secret).refusal);
+      return res.reply(*admin::authenticate(req, st->cfg.jwt()).refusal);
     auto token = admin::login_token(req);
     if (token.empty())
       return res.error(400, "send the admin token as JSON {\"token\": ...} or a form field token=...");
     http_request probe;
     probe.headers.emplace_back("authorization", "Bearer " + token);
-    auto auth = admin::authenticate(probe, st->cfg.jwt_secret);
+    auto auth = admin::authenticate(probe, st->cfg.jwt());
     if (auth.refusal) {
       spdlog::warn("admin login refused from {}", req.remote_address);
       return res.reply(std::move(*auth.refusal));

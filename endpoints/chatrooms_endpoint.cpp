@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <charconv>
 #include <memory>
 #include <random>
@@ -37,6 +38,9 @@ struct chat_env {
   chat_limits limits;
   chat_rate_limits rates;
   chat_connection_config conn_cfg;
+  std::shared_ptr<const rate_limit> flood; ///< server.rate_limit_*, changed by a reload
+  /// server.max_rooms_per_connection for connections opened from now on, changed by a reload.
+  std::shared_ptr<const std::atomic<std::size_t>> max_rooms;
 };
 
 /// The rate-limit column the contract prescribes for this environment.
@@ -87,7 +91,7 @@ auth_outcome verify(const settings& cfg, const std::string& token) {
     return {std::nullopt, "A JWT is required (auth.token, Authorization: Bearer or ?token=)"};
   if (cfg.jwt_secret.empty())
     return {std::nullopt, "Authentication is not configured on this server (auth.jwt_secret / JWT_SECRET)"};
-  auto r = verify_jwt_now(token, cfg.jwt_secret);
+  auto r = verify_jwt_now(token, cfg.jwt());
   if (!r.identity)
     return {std::nullopt, "Invalid token: " + r.error};
   if (r.identity->subject.empty())
@@ -114,10 +118,12 @@ public:
   chat_sio(std::shared_ptr<const chat_env> env, chat_user_ref user)
     : env_(std::move(env)),
       user_(std::move(user)),
-      flood_(env_->cfg.rate_limit_per_second, env_->cfg.rate_limit_burst) {}
+      flood_(env_->flood) {}
 
   void start(client_link_ptr link, std::string, eio_session_services&) override {
-    conn_ = env_->sys.spawn(chat_connection, std::move(link), user_, env_->registry, env_->conn_cfg);
+    auto conn_cfg = env_->conn_cfg;
+    conn_cfg.max_rooms = env_->max_rooms->load(std::memory_order_relaxed);
+    conn_ = env_->sys.spawn(chat_connection, std::move(link), user_, env_->registry, std::move(conn_cfg));
   }
 
   bool on_event(std::string_view args, std::optional<std::uint64_t> ack, client_link& link) override {
@@ -467,7 +473,13 @@ dialect chatrooms_dialect(const dialect_env& env) {
   };
   d.kinds = {std::move(rooms), std::move(users), std::move(lobby)};
 
-  d.mount = [&sys = env.sys, cfg](router& routes, const caf::actor& registry) {
+  auto flood = std::make_shared<rate_limit>(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  auto max_rooms = std::make_shared<std::atomic<std::size_t>>(cfg.max_rooms_per_connection);
+  d.reload = [flood, max_rooms](const settings& now) {
+    flood->set(now.rate_limit_per_second, now.rate_limit_burst);
+    max_rooms->store(now.max_rooms_per_connection, std::memory_order_relaxed);
+  };
+  d.mount = [&sys = env.sys, cfg, flood, max_rooms](router& routes, const caf::actor& registry) {
     chat_connection_config conn_cfg;
     conn_cfg.nsp = cfg.chat_namespace;
     conn_cfg.heartbeat = cfg.chat_enable_heartbeat;
@@ -475,7 +487,8 @@ dialect chatrooms_dialect(const dialect_env& env) {
     conn_cfg.max_rooms = cfg.max_rooms_per_connection;
     conn_cfg.lobby_id = lobby_id;
     auto shared = std::make_shared<const chat_env>(
-      chat_env{sys, registry, cfg, chat_limits{cfg.chat_max_content_chars}, rate_limits(cfg), conn_cfg});
+      chat_env{sys, registry, cfg, chat_limits{cfg.chat_max_content_chars}, rate_limits(cfg), conn_cfg, flood,
+               max_rooms});
     routes.add_namespace(cfg.chat_namespace, std::make_shared<chat_namespace>(shared));
 
     http_route history;

@@ -21,6 +21,7 @@ struct conference_env {
   caf::actor registry;
   settings cfg;
   codec_limits limits;
+  std::shared_ptr<const rate_limit> flood; ///< server.rate_limit_*, changed by a reload
 };
 
 class conference_ws final : public ws_connection {
@@ -29,7 +30,7 @@ public:
     : env_(std::move(env)),
       room_id_(std::move(room_id)),
       url_token_(std::move(url_token)),
-      limiter_(env_->cfg.rate_limit_per_second, env_->cfg.rate_limit_burst) {}
+      limiter_(env_->flood) {}
 
   void start(client_link_ptr link) override {
     conn_ = env_->sys.spawn(conference_connection, std::move(link), room_id_, env_->registry);
@@ -100,7 +101,7 @@ private:
       link.send(render_error(conference_error::unauthorized, "A token is required to join", "join"));
       return false;
     }
-    auto result = verify_jwt_now(token, cfg.jwt_secret);
+    auto result = verify_jwt_now(token, cfg.jwt());
     if (!result.identity) {
       link.send(render_error(conference_error::unauthorized, "Token refused: " + result.error, "join"));
       return false;
@@ -162,9 +163,11 @@ dialect conference_dialect(const dialect_env& env) {
     return sys.spawn(conference_room, id, std::move(c));
   };
   d.kinds.push_back(std::move(kind));
-  d.mount = [&sys = env.sys, cfg](router& routes, const caf::actor& registry) {
+  auto flood = std::make_shared<rate_limit>(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  d.reload = [flood](const settings& now) { flood->set(now.rate_limit_per_second, now.rate_limit_burst); };
+  d.mount = [&sys = env.sys, cfg, flood](router& routes, const caf::actor& registry) {
     auto shared = std::make_shared<const conference_env>(
-      conference_env{sys, registry, cfg, codec_limits{cfg.max_message_chars, cfg.max_username_chars}});
+      conference_env{sys, registry, cfg, codec_limits{cfg.max_message_chars, cfg.max_username_chars}, flood});
     routes.add(upgrade_route{"/room/:roomId/websocket", std::make_shared<conference_endpoint>(shared),
                              cfg.conference_origins});
   };

@@ -30,6 +30,9 @@ struct dialect {
   /// Registers the dialect's HTTP and upgrade routes; `registry` is the
   /// only way to its rooms.
   std::function<void(router& routes, const caf::actor& registry)> mount;
+  /// Applies the settings a reload (SIGHUP) may change live, e.g. rate
+  /// limits; may be empty. Called from main's thread while clients are served.
+  std::function<void(const settings& now)> reload;
 };
 
 } // namespace roomcast

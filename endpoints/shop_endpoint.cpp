@@ -23,16 +23,18 @@ struct shop_env {
   caf::actor registry;
   settings cfg;
   shop_limits limits;
+  /// The rate limits (server.rate_limit_*, shop.*_per_second/_burst), changed by a reload.
+  std::shared_ptr<const rate_limit> flood, chat, likes, support;
 };
 
 class shop_ws final : public ws_connection {
 public:
   explicit shop_ws(std::shared_ptr<const shop_env> env)
     : env_(std::move(env)),
-      limiter_(env_->cfg.rate_limit_per_second, env_->cfg.rate_limit_burst),
-      chat_(env_->cfg.shop_chat_per_second, env_->cfg.shop_chat_burst),
-      likes_(env_->cfg.shop_likes_per_second, env_->cfg.shop_likes_burst),
-      support_(env_->cfg.shop_support_per_second, env_->cfg.shop_support_burst) {}
+      limiter_(env_->flood),
+      chat_(env_->chat),
+      likes_(env_->likes),
+      support_(env_->support) {}
 
   void start(client_link_ptr link) override {
     conn_ = env_->sys.spawn(shop_connection, std::move(link), env_->registry);
@@ -116,7 +118,7 @@ private:
     cmd.auth_admin = false;
     if (cmd.op == shop_op::register_customer && (token.empty() || secret.empty()))
       return true; // anonymous customers are the contract's normal case
-    auto v = secret.empty() ? jwt_result{} : verify_jwt_now(token, secret);
+    auto v = secret.empty() ? jwt_result{} : verify_jwt_now(token, env_->cfg.jwt());
     if (!v.identity || (cmd.op == shop_op::register_admin && !v.identity->is_admin())) {
       link.send(render_shop_error(shop_error::auth_failed));
       return false;
@@ -192,9 +194,20 @@ dialect shop_dialect(const dialect_env& env) {
   };
   d.kinds.push_back(std::move(admins));
 
-  d.mount = [&sys = env.sys, cfg](router& routes, const caf::actor& registry) {
+  auto flood = std::make_shared<rate_limit>(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  auto chat = std::make_shared<rate_limit>(cfg.shop_chat_per_second, cfg.shop_chat_burst);
+  auto likes = std::make_shared<rate_limit>(cfg.shop_likes_per_second, cfg.shop_likes_burst);
+  auto support_rate = std::make_shared<rate_limit>(cfg.shop_support_per_second, cfg.shop_support_burst);
+  d.reload = [flood, chat, likes, support_rate](const settings& now) {
+    flood->set(now.rate_limit_per_second, now.rate_limit_burst);
+    chat->set(now.shop_chat_per_second, now.shop_chat_burst);
+    likes->set(now.shop_likes_per_second, now.shop_likes_burst);
+    support_rate->set(now.shop_support_per_second, now.shop_support_burst);
+  };
+  d.mount = [&sys = env.sys, cfg, flood, chat, likes, support_rate](router& routes, const caf::actor& registry) {
     shop_limits limits{cfg.shop_max_message_chars, cfg.shop_max_username_chars, cfg.shop_escape_html};
-    auto shared = std::make_shared<const shop_env>(shop_env{sys, registry, cfg, limits});
+    auto shared =
+      std::make_shared<const shop_env>(shop_env{sys, registry, cfg, limits, flood, chat, likes, support_rate});
     auto endpoint = std::make_shared<shop_endpoint>(shared);
     // A plain GET of "/" stays with the HTTP side (a landing page, or 404).
     upgrade_route root{"/", endpoint};

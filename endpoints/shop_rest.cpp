@@ -28,13 +28,13 @@ unsigned status_of(shop_error e) {
 }
 
 /// The admin behind `Authorization: Bearer`, or an answer (401/403) already sent.
-bool admin_only(const http_request& req, const responder& res, const std::string& secret) {
+bool admin_only(const http_request& req, const responder& res, const jwt_policy& tokens) {
   auto token = req.bearer_token();
   if (token.empty()) {
     res.error(401, text_of(shop_error::no_token));
     return false;
   }
-  auto v = secret.empty() ? jwt_result{} : verify_jwt_now(token, secret);
+  auto v = tokens.secret.empty() ? jwt_result{} : verify_jwt_now(token, tokens);
   if (!v.identity) {
     res.error(401, text_of(shop_error::auth_failed));
     return false;
@@ -143,7 +143,7 @@ std::uint32_t query_number(const http_request& req, std::string_view name, std::
 
 void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& registry, const settings& cfg,
                      const shop_limits& limits) {
-  auto secret = cfg.jwt_secret;
+  auto tokens = cfg.jwt();
   auto* sysp = &sys;
   auto stream_control = [sysp, registry](responder res, shop_command cmd) {
     ask<shop_reply>(*sysp, registry, shop_kinds::stream, shop_kinds::default_id, false, res,
@@ -164,8 +164,8 @@ void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& r
   start.pattern = "/api/stream/start";
   start.json_body = true;
   start.cors = true;
-  start.handler = [secret, limits, stream_control](http_request& req, responder res) {
-    if (!admin_only(req, res, secret))
+  start.handler = [tokens, limits, stream_control](http_request& req, responder res) {
+    if (!admin_only(req, res, tokens))
       return;
     shop_command cmd;
     cmd.op = shop_op::stream_start;
@@ -179,8 +179,8 @@ void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& r
   stop.method = http_method::post;
   stop.pattern = "/api/stream/stop";
   stop.cors = true;
-  stop.handler = [secret, stream_control](http_request& req, responder res) {
-    if (!admin_only(req, res, secret))
+  stop.handler = [tokens, stream_control](http_request& req, responder res) {
+    if (!admin_only(req, res, tokens))
       return;
     shop_command cmd;
     cmd.op = shop_op::stream_stop;
@@ -193,8 +193,8 @@ void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& r
   pin.pattern = "/api/stream/pinned-products";
   pin.json_body = true;
   pin.cors = true;
-  pin.handler = [secret, limits, stream_control](http_request& req, responder res) {
-    if (!admin_only(req, res, secret))
+  pin.handler = [tokens, limits, stream_control](http_request& req, responder res) {
+    if (!admin_only(req, res, tokens))
       return;
     shop_command cmd;
     cmd.op = shop_op::pin_products;
@@ -207,8 +207,8 @@ void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& r
   http_route list;
   list.pattern = "/api/support/conversations";
   list.cors = true;
-  list.handler = [secret, sysp, registry](http_request& req, responder res) {
-    if (admin_only(req, res, secret))
+  list.handler = [tokens, sysp, registry](http_request& req, responder res) {
+    if (admin_only(req, res, tokens))
       list_conversations(*sysp, registry, res);
   };
   routes.add(std::move(list));
@@ -216,8 +216,8 @@ void mount_shop_rest(router& routes, caf::actor_system& sys, const caf::actor& r
   http_route messages;
   messages.pattern = "/api/support/conversations/:sessionId/messages";
   messages.cors = true;
-  messages.handler = [secret, sysp, registry](http_request& req, responder res) {
-    if (!admin_only(req, res, secret))
+  messages.handler = [tokens, sysp, registry](http_request& req, responder res) {
+    if (!admin_only(req, res, tokens))
       return;
     std::string id{req.param("sessionId")};
     if (!valid_shop_id(id))

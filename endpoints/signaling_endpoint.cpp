@@ -22,6 +22,7 @@ struct signaling_env {
   caf::actor registry;
   settings cfg;
   signaling_limits limits;
+  std::shared_ptr<const rate_limit> flood; ///< server.rate_limit_*, changed by a reload
 };
 
 class signaling_ws final : public ws_connection {
@@ -29,7 +30,7 @@ public:
   signaling_ws(std::shared_ptr<const signaling_env> env, std::string verified_name)
     : env_(std::move(env)),
       verified_name_(std::move(verified_name)),
-      limiter_(env_->cfg.rate_limit_per_second, env_->cfg.rate_limit_burst) {}
+      limiter_(env_->flood) {}
 
   void start(client_link_ptr link) override {
     conn_ = env_->sys.spawn(signaling_connection, std::move(link), env_->registry,
@@ -103,7 +104,7 @@ public:
       // Once per connection, before the 101.
       if (token.empty())
         return http_response::error(401, "A token is required (?token=)");
-      auto result = verify_jwt_now(token, cfg.jwt_secret);
+      auto result = verify_jwt_now(token, cfg.jwt());
       if (!result.identity)
         return http_response::error(401, "Token refused: " + result.error);
       sanitize_text(result.identity->name, env_->limits.max_display_name_chars, false, name);
@@ -147,8 +148,11 @@ dialect signaling_dialect(const dialect_env& env) {
     return sys.spawn(signaling_room, id, std::move(c));
   };
   d.kinds.push_back(std::move(kind));
-  d.mount = [&sys = env.sys, cfg](router& routes, const caf::actor& registry) {
-    auto shared = std::make_shared<const signaling_env>(signaling_env{sys, registry, cfg, signaling_limits{}});
+  auto flood = std::make_shared<rate_limit>(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  d.reload = [flood](const settings& now) { flood->set(now.rate_limit_per_second, now.rate_limit_burst); };
+  d.mount = [&sys = env.sys, cfg, flood](router& routes, const caf::actor& registry) {
+    auto shared =
+      std::make_shared<const signaling_env>(signaling_env{sys, registry, cfg, signaling_limits{}, flood});
     routes.add(upgrade_route{"/ws", std::make_shared<signaling_endpoint>(shared)});
     mount_signaling_rest(routes, std::make_shared<const signaling_rest_env>(signaling_rest_env{
                                    sys, registry, cfg, std::chrono::steady_clock::now()}));

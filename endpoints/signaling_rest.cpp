@@ -72,13 +72,13 @@ std::string render_created_room(const std::string& room_id, const std::string& j
   return w.str("createdAt", iso8601_ms(s.created_at_ms)).done();
 }
 
-std::optional<http_response> check_admin(const http_request& req, const std::string& jwt_secret) {
-  if (jwt_secret.empty())
+std::optional<http_response> check_admin(const http_request& req, const jwt_policy& tokens) {
+  if (tokens.secret.empty())
     return std::nullopt; // no auth configured: the contract's open admin list
   auto token = req.bearer_token();
   if (token.empty())
     return http_response::error(401, "An admin token is required (Authorization: Bearer)");
-  auto result = verify_jwt_now(token, jwt_secret);
+  auto result = verify_jwt_now(token, tokens);
   if (!result.identity)
     return http_response::error(401, "Token refused: " + result.error);
   if (!result.identity->is_admin())
@@ -211,7 +211,7 @@ struct list_job {
 };
 
 void list_rooms(std::shared_ptr<const signaling_rest_env> env, http_request& req, responder res) {
-  if (auto refusal = check_admin(req, env->cfg.jwt_secret))
+  if (auto refusal = check_admin(req, env->cfg.jwt()))
     return res.reply(std::move(*refusal));
   env->sys.spawn([env, res](caf::event_based_actor* a) {
     a->request(env->registry, ask_timeout, list_atom::value, std::string{kind_name}, true)

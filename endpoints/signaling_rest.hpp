@@ -41,7 +41,7 @@ std::string render_created_room(const std::string& room_id, const std::string& j
 
 /// GET /api/rooms needs an admin token when auth.jwt_secret is set:
 /// the refusal (401/403), or nullopt when the caller may list.
-std::optional<http_response> check_admin(const http_request& req, const std::string& jwt_secret);
+std::optional<http_response> check_admin(const http_request& req, const jwt_policy& tokens);
 
 /// A fresh random room id (12 of [a-z0-9]).
 std::string new_signaling_room_id();

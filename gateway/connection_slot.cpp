@@ -17,15 +17,14 @@ std::string_view to_string(connection_refusal r) {
 
 std::variant<connection_slot, connection_refusal> connection_slot::admit(gateway_context& ctx,
                                                                          std::string remote_address) {
-  auto& cfg = ctx.cfg;
-  if (ctx.open_connections.fetch_add(1) >= cfg.max_connections) {
+  if (ctx.open_connections.fetch_add(1) >= ctx.max_connections.load(std::memory_order_relaxed)) {
     --ctx.open_connections;
     return connection_refusal::total;
   }
   {
     std::lock_guard lk(ctx.per_ip_mu);
     auto& n = ctx.per_ip[remote_address];
-    if (n >= cfg.max_connections_per_ip) {
+    if (n >= ctx.max_connections_per_ip.load(std::memory_order_relaxed)) {
       if (n == 0)
         ctx.per_ip.erase(remote_address);
       --ctx.open_connections;
@@ -33,7 +32,7 @@ std::variant<connection_slot, connection_refusal> connection_slot::admit(gateway
     }
     ++n;
   }
-  if (ctx.pending_http.fetch_add(1) >= cfg.max_pending_http) {
+  if (ctx.pending_http.fetch_add(1) >= ctx.max_pending_http.load(std::memory_order_relaxed)) {
     --ctx.pending_http;
     connection_slot undo{ctx, std::move(remote_address)}; // gives back the two places above
     undo.pending_ = false;

@@ -17,7 +17,12 @@
 namespace roomcast {
 
 struct gateway_context {
-  gateway_context(settings c, std::shared_ptr<const router> r) : cfg(std::move(c)), routes(std::move(r)) {}
+  gateway_context(settings c, std::shared_ptr<const router> r)
+    : cfg(std::move(c)),
+      routes(std::move(r)),
+      max_connections(cfg.max_connections),
+      max_connections_per_ip(cfg.max_connections_per_ip),
+      max_pending_http(cfg.max_pending_http) {}
 
   settings cfg;
   std::shared_ptr<const router> routes; ///< fixed before the first accept
@@ -27,7 +32,11 @@ struct gateway_context {
 
   /// Connection limits (cfg.max_connections*, max_pending_http), counted by
   /// connection_slot: a slot is taken at accept and given back when the
-  /// session holding it, HTTP or WebSocket, lets it go.
+  /// session holding it, HTTP or WebSocket, lets it go. The limits are read
+  /// here, not from cfg, because a reload changes them while accepting.
+  std::atomic<std::size_t> max_connections;
+  std::atomic<std::size_t> max_connections_per_ip;
+  std::atomic<std::size_t> max_pending_http;
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::size_t> pending_http{0}; ///< sockets still in http_session
   std::mutex per_ip_mu;

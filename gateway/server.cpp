@@ -162,4 +162,11 @@ std::size_t server::open_sessions() const {
   return impl_->ctx.open_sessions;
 }
 
+void server::apply_limits(const settings& now) {
+  auto& ctx = impl_->ctx;
+  ctx.max_connections.store(now.max_connections, std::memory_order_relaxed);
+  ctx.max_connections_per_ip.store(now.max_connections_per_ip, std::memory_order_relaxed);
+  ctx.max_pending_http.store(now.max_pending_http, std::memory_order_relaxed);
+}
+
 } // namespace roomcast

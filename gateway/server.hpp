@@ -46,6 +46,11 @@ public:
 
   std::size_t open_sessions() const;
 
+  /// Applies the connection limits of `now` (server.max_connections,
+  /// max_connections_per_ip, max_pending_http) to the next accepts; open
+  /// connections stay. Thread-safe.
+  void apply_limits(const settings& now);
+
 private:
   /// Engine.IO mounts and, with namespaces registered, Socket.IO: their routes.
   void mount_engineio(const std::vector<boost::asio::io_context*>& contexts);

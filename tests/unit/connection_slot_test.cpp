@@ -100,4 +100,18 @@ CAF_TEST(each limit refuses with its own reason and a refusal counts nothing) {
   CAF_CHECK_EQUAL(ctx.pending_http.load(), 1u);
 }
 
+CAF_TEST(changed limits apply to the next connection and keep the open ones) {
+  auto a1 = take("10.0.0.1");
+  auto a2 = take("10.0.0.1");
+  CAF_CHECK_EQUAL(refusal("10.0.0.1"), "server.max_connections_per_ip");
+  ctx.max_connections_per_ip = 3; // what a reload does
+  auto a3 = take("10.0.0.1");
+  ctx.max_connections_per_ip = 1;
+  CAF_CHECK_EQUAL(refusal("10.0.0.1"), "server.max_connections_per_ip");
+  CAF_CHECK(a1.holds() && a2.holds() && a3.holds());
+  CAF_CHECK_EQUAL(from("10.0.0.1"), 3u);
+  a1.upgraded();
+  CAF_CHECK_EQUAL(refusal("10.0.0.2"), "admitted"); // another address is under the new limit
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

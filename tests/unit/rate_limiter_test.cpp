@@ -101,3 +101,15 @@ CAF_TEST(time that went backwards is not earned again later) {
   // One second after the last good reading: one token, not eleven's worth.
   CAF_CHECK_EQUAL(allowed(r, t0 + 11s, 5), 1);
 }
+
+CAF_TEST(a bucket on a shared limit follows the limit when it changes) {
+  auto limit = std::make_shared<rate_limit>(1.0, 5.0);
+  rate_limiter r{limit};
+  CAF_CHECK_EQUAL(allowed(r, t0, 10), 5);
+  CAF_CHECK_EQUAL(allowed(r, t0 + 1s, 10), 1);
+  limit->set(10.0, 20.0);
+  CAF_CHECK_EQUAL(allowed(r, t0 + 2s, 30), 10); // the new rate refills
+  CAF_CHECK_EQUAL(allowed(r, t0 + 5s, 30), 20); // up to the new burst
+  limit->set(1.0, 2.0);
+  CAF_CHECK_EQUAL(allowed(r, t0 + 10s, 30), 2); // a lowered burst caps at once
+}

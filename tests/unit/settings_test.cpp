@@ -22,6 +22,9 @@ namespace {
 
 /// The repository root, found from this file's own path.
 std::string source_root() {
+#ifdef ROOMCAST_SOURCE_DIR
+  return ROOMCAST_SOURCE_DIR;
+#endif
   std::string self = __FILE__;
   const std::string tail = "tests/unit/settings_test.cpp";
   bool found = self.size() >= tail.size() && self.compare(self.size() - tail.size(), tail.size(), tail) == 0;
@@ -58,6 +61,10 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.room_retention.count(), b.room_retention.count());
   CAF_CHECK_EQUAL(a.jwt_secret, b.jwt_secret);
   CAF_CHECK_EQUAL(a.require_token, b.require_token);
+  CAF_CHECK_EQUAL(a.jwt_issuer, b.jwt_issuer);
+  CAF_CHECK_EQUAL(a.jwt_audience, b.jwt_audience);
+  CAF_CHECK_EQUAL(a.jwt_leeway.count(), b.jwt_leeway.count());
+  CAF_CHECK_EQUAL(a.log_level, b.log_level);
   CAF_CHECK_EQUAL(a.room_capacity, b.room_capacity);
   CAF_CHECK_EQUAL(a.chat_history, b.chat_history);
   CAF_CHECK_EQUAL(a.max_message_chars, b.max_message_chars);
@@ -236,6 +243,10 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.room_retention = std::chrono::hours{1};
   s.jwt_secret = "not the default";
   s.require_token = true;
+  s.jwt_issuer = "x";
+  s.jwt_audience = "x";
+  s.jwt_leeway = std::chrono::seconds{1};
+  s.log_level = "off";
   s.room_capacity = 1;
   s.chat_history = 1;
   s.max_message_chars = 1;
