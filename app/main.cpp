@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -152,7 +153,17 @@ int main(int argc, char** argv) {
     spdlog::info("roomcast ready ({}; data in {})", cfg.env, cfg.db_path());
 
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      // SIGHUP: the TLS certificate and key are read again; open connections keep theirs.
+      for (auto* s : {&srv, operator_srv ? &*operator_srv : nullptr}) {
+        if (!s || !s->tls())
+          continue;
+        if (auto err = s->reload_tls(); err.empty())
+          spdlog::info("SIGHUP: TLS certificate reloaded for {}:{}", s->host(), s->port());
+        else
+          spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", err);
+      }
+    }
     spdlog::info("{} received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
     // Stop accepting, let every room snapshot and say goodbye with 1001,

@@ -63,6 +63,8 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK_EQUAL(a.max_message_chars, b.max_message_chars);
   CAF_CHECK_EQUAL(a.max_username_chars, b.max_username_chars);
   CAF_CHECK_EQUAL(a.request_timeout.count(), b.request_timeout.count());
+  CAF_CHECK_EQUAL(a.tls_cert, b.tls_cert);
+  CAF_CHECK_EQUAL(a.tls_key, b.tls_key);
   CAF_CHECK_EQUAL(a.max_connections, b.max_connections);
   CAF_CHECK_EQUAL(a.max_connections_per_ip, b.max_connections_per_ip);
   CAF_CHECK_EQUAL(a.max_pending_http, b.max_pending_http);
@@ -241,6 +243,8 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.max_message_chars = 1;
   s.max_username_chars = 1;
   s.request_timeout = std::chrono::milliseconds{1};
+  s.tls_cert = "x.pem";
+  s.tls_key = "x.key";
   s.drain_timeout = std::chrono::milliseconds{1};
   s.max_connections = 1;
   s.max_connections_per_ip = 1;
