@@ -138,10 +138,37 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
       t += body;
       return t;
     }();
-    asio::async_write(tcp_socket_of(socket), asio::buffer(text),
-                      [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
-                        self->shutdown();
-                      });
+    // Take in what the client sent: closing on unread bytes resets the
+    // connection, and the reset can overtake the answer.
+    auto& raw = tcp_socket_of(socket);
+    boost::system::error_code ec;
+    std::array<char, 4096> sink;
+    while (!ec && raw.available(ec) > 0)
+      raw.receive(asio::buffer(sink), 0, ec);
+    asio::async_write(raw, asio::buffer(text), [self = shared_from_this()](const boost::system::error_code& wec,
+                                                                          std::size_t) {
+      if (wec)
+        return self->shutdown();
+      boost::system::error_code ignored;
+      tcp_socket_of(self->socket).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      self->timer.expires_after(std::chrono::seconds(1));
+      self->timer.async_wait([self](const boost::system::error_code& tec) {
+        if (!tec)
+          self->shutdown();
+      });
+      self->drain_plain();
+    });
+  }
+
+  /// After the 400: reads until the client hangs up (or the timer ends it).
+  void drain_plain() {
+    auto sink = std::make_shared<std::array<char, 1024>>();
+    tcp_socket_of(socket).async_read_some(asio::buffer(*sink), [self = shared_from_this(), sink](
+                                                                   const boost::system::error_code& ec, std::size_t) {
+      if (ec)
+        return self->shutdown();
+      self->drain_plain();
+    });
   }
 
   /// Slow or silent clients don't get to hold a socket forever.

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace ssl = boost::asio::ssl;
 
@@ -70,6 +71,14 @@ std::variant<tls_context_ptr, std::string> make_tls_context(const std::string& c
     return err;
   }
   ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    ERR_clear_error();
+    std::string err = "TLS private key ";
+    err += key_file;
+    err += " does not match the certificate ";
+    err += cert_file;
+    return err;
+  }
   if (ec) {
     std::string err = "cannot load TLS private key ";
     err += key_file;
