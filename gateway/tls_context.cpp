@@ -58,6 +58,8 @@ std::variant<tls_context_ptr, std::string> make_tls_context(const std::string& c
     ERR_clear_error();
     return std::string{"TLS: the cipher list is not supported by this OpenSSL"};
   }
+  // Idle connections give OpenSSL's record buffers back.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
   // An encrypted key would make OpenSSL prompt on the terminal: fail instead.
   ctx->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string{}; });

@@ -11,8 +11,8 @@
 namespace roomcast {
 
 using plain_stream = boost::asio::ip::tcp::socket;
-/// Beast's wrapper coalesces gathered writes into TLS-record-sized pieces
-/// (OpenSSL would otherwise write one buffer per record).
+/// Beast's wrapper, so Beast's HTTP writes (gathered) are coalesced rather
+/// than written one buffer per record.
 using tls_stream = boost::beast::ssl_stream<boost::asio::ip::tcp::socket>;
 
 template <class Stream>

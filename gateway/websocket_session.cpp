@@ -84,9 +84,9 @@ void basic_websocket_session<Stream>::do_wait_read() {
     return;
   waiting_read_ = true;
   if constexpr (tls) {
-    if (!tls_read_buf_)
-      tls_read_buf_ = std::make_unique<char[]>(tls_read_bytes);
-    stream_.async_read_some(asio::buffer(tls_read_buf_.get(), tls_read_bytes),
+    if (!tls_io_.in)
+      tls_io_.in = std::make_unique<char[]>(tls_read_bytes);
+    stream_.async_read_some(asio::buffer(tls_io_.in.get(), tls_read_bytes),
                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                               self->on_tls_read(ec, n);
                             });
@@ -106,7 +106,8 @@ void basic_websocket_session<Stream>::on_tls_read(const boost::system::error_cod
                                                                                          : "read failed");
   last_read_ = std::chrono::steady_clock::now();
   metrics::bump(&metrics::lane::bytes_in, n);
-  consume(tls_read_buf_.get(), n);
+  if constexpr (tls)
+    consume(tls_io_.in.get(), n);
   if (!paused_ && !closed_) // else command_done() resumes reading
     do_wait_read();
 }
@@ -114,27 +115,26 @@ void basic_websocket_session<Stream>::on_tls_read(const boost::system::error_cod
 template <class Stream>
 void basic_websocket_session<Stream>::on_readable(const boost::system::error_code& ec) {
   waiting_read_ = false;
-  if constexpr (!tls) { // TLS reads through on_tls_read
-    if (ec)
-      return terminate("read wait failed");
-    // One buffer per I/O thread: an idle client holds no read buffer at all.
-    static thread_local std::array<char, 64 * 1024> buf;
-    for (std::size_t i = 0; i < max_reads_per_wakeup && !closed_; ++i) {
-      boost::system::error_code rec;
-      auto n = stream_.read_some(asio::buffer(buf), rec);
-      if (rec == asio::error::would_block)
-        break;
-      if (rec)
-        return terminate(rec == asio::error::eof ? "peer closed" : "read failed");
-      last_read_ = std::chrono::steady_clock::now();
-      metrics::bump(&metrics::lane::bytes_in, n);
-      consume(buf.data(), n);
-      if (paused_)
-        return; // command_done() resumes reading
-    }
-    if (!closed_)
-      do_wait_read();
+  auto& socket_ = tcp_socket_of(stream_); // plain TCP only: TLS reads through on_tls_read
+  if (ec)
+    return terminate("read wait failed");
+  // One buffer per I/O thread: an idle client holds no read buffer at all.
+  static thread_local std::array<char, 64 * 1024> buf;
+  for (std::size_t i = 0; i < max_reads_per_wakeup && !closed_; ++i) {
+    boost::system::error_code rec;
+    auto n = socket_.read_some(asio::buffer(buf), rec);
+    if (rec == asio::error::would_block)
+      break;
+    if (rec)
+      return terminate(rec == asio::error::eof ? "peer closed" : "read failed");
+    last_read_ = std::chrono::steady_clock::now();
+    metrics::bump(&metrics::lane::bytes_in, n);
+    consume(buf.data(), n);
+    if (paused_)
+      return; // command_done() resumes reading
   }
+  if (!closed_)
+    do_wait_read();
 }
 
 template <class Stream>
@@ -335,17 +335,24 @@ void basic_websocket_session<Stream>::do_write() {
     do_write_plain();
 }
 
-// One async_write per batch; the TLS stream coalesces the frames into records.
+// One async_write per batch, from one contiguous copy: the TLS stream cuts it
+// into full records and keeps no buffer of its own between writes.
 template <class Stream>
 void basic_websocket_session<Stream>::do_write_tls() {
   if constexpr (tls) {
-    if (batch_.empty() && !take_batch())
+    if (batch_.empty() && !take_batch()) {
+      std::string{}.swap(tls_io_.out); // idle: no write buffer held
       return;
-    buffers_.clear();
-    for (auto& f : batch_)
-      buffers_.push_back(asio::buffer(f->bytes()));
+    }
+    auto& out = tls_io_.out;
+    out.clear();
+    out.reserve(batch_bytes_);
+    for (auto& f : batch_) {
+      auto bytes = asio::buffer(f->bytes());
+      out.append(static_cast<const char*>(bytes.data()), bytes.size());
+    }
     write_waiting_ = true;
-    asio::async_write(stream_, buffers_,
+    asio::async_write(stream_, asio::buffer(out),
                       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                         self->write_waiting_ = false;
                         if (self->closed_)
@@ -363,43 +370,42 @@ void basic_websocket_session<Stream>::do_write_tls() {
 // full socket buffer makes it wait (for writability, then it goes on).
 template <class Stream>
 void basic_websocket_session<Stream>::do_write_plain() {
-  if constexpr (!tls) {
-    for (;;) {
-      if (batch_.empty() && !take_batch())
-        return;
-      // From the first frame not fully written; one call takes at most
-      // max_write_buffers pieces (Asio's own limit per gathered write).
-      buffers_.clear();
-      for (auto i = next_; i < batch_.size() && buffers_.size() < max_write_buffers; ++i)
-        buffers_.push_back(asio::buffer(batch_[i]->bytes()) + (i == next_ ? offset_ : 0));
-      boost::system::error_code ec;
-      auto n = stream_.write_some(buffers_, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        write_waiting_ = true;
-        stream_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& wec) {
-          self->write_waiting_ = false;
-          if (wec)
-            return self->terminate("write wait failed");
-          self->do_write();
-        });
-        return;
-      }
-      if (ec)
-        return terminate("write failed");
-      metrics::bump(&metrics::lane::bytes_out, n);
-      while (n > 0) {
-        auto left = batch_[next_]->size() - offset_;
-        if (n < left) {
-          offset_ += n;
-          break;
-        }
-        n -= left;
-        ++next_;
-        offset_ = 0;
-      }
-      if (next_ == batch_.size() && !finish_batch())
-        return;
+  auto& socket_ = tcp_socket_of(stream_);
+  for (;;) {
+    if (batch_.empty() && !take_batch())
+      return;
+    // From the first frame not fully written; one call takes at most
+    // max_write_buffers pieces (Asio's own limit per gathered write).
+    buffers_.clear();
+    for (auto i = next_; i < batch_.size() && buffers_.size() < max_write_buffers; ++i)
+      buffers_.push_back(asio::buffer(batch_[i]->bytes()) + (i == next_ ? offset_ : 0));
+    boost::system::error_code ec;
+    auto n = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_waiting_ = true;
+      socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& wec) {
+        self->write_waiting_ = false;
+        if (wec)
+          return self->terminate("write wait failed");
+        self->do_write();
+      });
+      return;
     }
+    if (ec)
+      return terminate("write failed");
+    metrics::bump(&metrics::lane::bytes_out, n);
+    while (n > 0) {
+      auto left = batch_[next_]->size() - offset_;
+      if (n < left) {
+        offset_ += n;
+        break;
+      }
+      n -= left;
+      ++next_;
+      offset_ = 0;
+    }
+    if (next_ == batch_.size() && !finish_batch())
+      return;
   }
 }
 

@@ -128,7 +128,12 @@ private:
   std::size_t next_ = 0;              ///< the first frame not fully written
   std::size_t offset_ = 0;            ///< bytes of that frame already written
   bool write_waiting_ = false;        ///< waiting for the socket to take more (TLS: a write in flight)
-  std::unique_ptr<char[]> tls_read_buf_; ///< TLS only: decrypted bytes land here
+  struct tls_buffers {
+    std::unique_ptr<char[]> in; ///< decrypted bytes land here
+    std::string out;            ///< the batch in flight, in one piece; empty when idle
+  };
+  struct no_tls_buffers {};
+  [[no_unique_address]] std::conditional_t<tls, tls_buffers, no_tls_buffers> tls_io_;
   std::vector<boost::asio::const_buffer> buffers_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> paused_{false};
