@@ -258,3 +258,26 @@ test('a bad certificate or key at startup: exit code 1 and a message naming the 
     await s.dispose();
   }
 });
+
+test('a client silent before or stalled inside the handshake is cut off after server.request_timeout_ms', async () => {
+  const s = new Server({ config: 'integration.toml', settings: { ...tlsSettings, 'server.request_timeout_ms': 300 } });
+  await s.start();
+  try {
+    // Nothing at all; then a TLS record header and nothing more.
+    for (const first of [null, Buffer.from([0x16, 3, 1, 0, 200, 1])]) {
+      const started = Date.now();
+      const closedAfter = await new Promise((resolve) => {
+        const c = net.connect(s.port, '127.0.0.1', () => first && c.write(first));
+        c.on('close', () => resolve(Date.now() - started));
+        c.on('error', () => {});
+        c.resume();
+      });
+      assert.ok(closedAfter >= 250 && closedAfter < 5000, `closed after ${closedAfter} ms`);
+    }
+    const r = curl('--cacert', file('root.pem'), `https://127.0.0.1:${s.port}/healthz`);
+    assert.equal(r.stdout, '{"status":"ok"}', r.stderr);
+  } finally {
+    await s.stop();
+    await s.dispose();
+  }
+});
