@@ -17,7 +17,7 @@ import { io } from 'socket.io-client';
 
 import { Server } from './lib/server.mjs';
 import { Client, roomId } from './lib/client.mjs';
-import { tokenFor, connected, ask, next, SECRET } from './lib/chat.mjs';
+import { tokenFor, connected, ask, next, sign, SECRET } from './lib/chat.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'roomcast-tls-'));
@@ -164,6 +164,17 @@ test('curl --cacert: /healthz and a REST route over https, ALPN http/1.1', () =>
   const [body, code] = r.stdout.split('\n');
   assert.equal(code, '201', r.stdout);
   assert.match(JSON.parse(body).roomId, /^[a-z0-9]{12}$/);
+});
+
+test('the console over https: its page and its event stream (a streamed response over TLS)', () => {
+  const page = curl('--cacert', file('root.pem'), '-o', '/dev/null', '-w', '%{http_code}', `https://${base}/admin`);
+  assert.equal(page.stdout, '200', page.stderr);
+  const token = sign({ sub: 'ops', name: 'Ops', role: 'admin' });
+  // The stream never ends by itself: curl stops it (exit 28) after what it read.
+  const r = spawnSync('curl', ['-sS', '-N', '--max-time', '2.5', '--cacert', file('root.pem'),
+    '-H', `Authorization: Bearer ${token}`, `https://${base}/admin/api/events`], { encoding: 'utf8' });
+  assert.equal(r.status, 28, r.stderr);
+  assert.ok((r.stdout.match(/^event: overview$/gm) ?? []).length >= 2, r.stdout.slice(0, 500));
 });
 
 test('python-socketio over TLS: polling with upgrade and websocket only, trusting the CA', () => {
