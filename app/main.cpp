@@ -161,7 +161,17 @@ int main(int argc, char** argv) {
     for (auto& d : dialects)
       if (d.reload)
         reload.on_reload(d.reload);
-    // Further live parts (e.g. the server's TLS certificates) add their hook here.
+    // The TLS certificate and key are read again; open connections keep theirs.
+    reload.on_reload([&srv, &operator_srv](const roomcast::settings&) {
+      for (auto* s : {&srv, operator_srv ? &*operator_srv : nullptr}) {
+        if (!s || !s->tls())
+          continue;
+        if (auto err = s->reload_tls(); err.empty())
+          spdlog::info("SIGHUP: TLS certificate reloaded for {}:{}", s->host(), s->port());
+        else
+          spdlog::error("SIGHUP: TLS reload failed, keeping the previous certificate: {}", err);
+      }
+    });
 
     int sig = 0;
     while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)

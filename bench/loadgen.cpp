@@ -492,6 +492,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: --target needs an IP address, got %s\n", opt.host.c_str());
     return 2;
   }
+  if (opt.tls) {
+    a.rs.tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (!opt.tls_ca.empty()) {
+      a.rs.tls->load_verify_file(opt.tls_ca, ec);
+      if (ec) {
+        std::fprintf(stderr, "loadgen: --tls-ca %s: %s\n", opt.tls_ca.c_str(), ec.message().c_str());
+        return 2;
+      }
+      a.rs.tls->set_verify_mode(asio::ssl::verify_peer);
+    } else {
+      a.rs.tls->set_verify_mode(asio::ssl::verify_none);
+    }
+  }
   a.rs.run_id = "b" + random_id();
   for (std::uint32_t i = 0; i < opt.threads; ++i) a.workers.push_back(std::make_unique<worker>(a.rs, static_cast<int>(i)));
   for (auto& w : a.workers) w->start();
@@ -502,7 +515,7 @@ int main(int argc, char** argv) {
                  opt.threads);
 
   json_object j;
-  j.add("label", opt.label).add("dialect", to_string(opt.dia)).add("scenario", to_string(opt.scen))
+  j.add("label", opt.label).add("tls", opt.tls).add("dialect", to_string(opt.dia)).add("scenario", to_string(opt.scen))
       .add("connections", static_cast<double>(opt.connections)).add("rooms", static_cast<double>(opt.rooms))
       .add("room_size", static_cast<double>(opt.room_size)).add("payload", static_cast<double>(opt.payload))
       .add("threads", static_cast<double>(opt.threads)).add("server_pid", static_cast<double>(opt.server_pid))

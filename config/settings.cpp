@@ -127,6 +127,8 @@ const std::map<std::string, setter>& keys() {
     {"server.heartbeat_interval_ms", milliseconds(&settings::heartbeat_interval)},
     {"server.heartbeat_timeout_ms", milliseconds(&settings::heartbeat_timeout)},
     {"server.request_timeout_ms", milliseconds(&settings::request_timeout)},
+    {"server.tls_cert", text(&settings::tls_cert)},
+    {"server.tls_key", text(&settings::tls_key)},
     {"server.drain_seconds",
      [](settings& s, const std::string& v) {
        long long n = 0;

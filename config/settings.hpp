@@ -28,6 +28,11 @@ struct settings {
   std::chrono::milliseconds drain_timeout{5000};
   /// A client must send its whole HTTP request (or upgrade) within this.
   std::chrono::milliseconds request_timeout{30000};
+  /// PEM files; with both set the listener speaks TLS only (https://,
+  /// wss://). The certificate file may hold the chain after the leaf.
+  /// Reloaded at SIGHUP.
+  std::string tls_cert;
+  std::string tls_key;
   /// Open TCP connections, HTTP and WebSocket; more are answered 503.
   std::size_t max_connections = 50000;
   /// Open TCP connections from one remote address; more are answered 503.

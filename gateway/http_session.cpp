@@ -1,6 +1,7 @@
 #include "gateway/http_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -49,10 +50,14 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-} // namespace
+/// One connection's HTTP: over plain TCP, or TLS after a handshake.
+template <class Stream>
+struct http_session : std::enable_shared_from_this<http_session<Stream>> {
+  static constexpr bool tls = is_tls_stream<Stream>;
+  using std::enable_shared_from_this<http_session<Stream>>::shared_from_this;
 
-struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
-  asio::ip::tcp::socket socket;
+  tls_context_ptr tls_context; ///< outlives socket
+  Stream socket;
   gateway_context& ctx;
   beast::flat_buffer buffer;
   std::optional<http::request_parser<http::string_body>> parser;
@@ -62,15 +67,108 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
   std::string remote;
   connection_slot slot; ///< counted as pending HTTP while held here
 
-  impl(asio::ip::tcp::socket&& s, gateway_context& c, connection_slot sl)
-    : socket(std::move(s)), ctx(c), timer(socket.get_executor()), slot(std::move(sl)) {
+  http_session(asio::ip::tcp::socket&& s, gateway_context& c, connection_slot sl, tls_context_ptr t)
+    : tls_context(std::move(t)), socket(make_stream(std::move(s), tls_context)), ctx(c),
+      timer(socket.get_executor()), slot(std::move(sl)) {
     remote = slot.remote_address();
     if (remote.empty()) {
       boost::system::error_code ec;
-      auto ep = socket.remote_endpoint(ec);
+      auto ep = tcp_socket_of(socket).remote_endpoint(ec);
       if (!ec)
         remote = ep.address().to_string();
     }
+  }
+
+  static Stream make_stream(asio::ip::tcp::socket&& s, const tls_context_ptr& t) {
+    if constexpr (tls)
+      return Stream(std::move(s), *t);
+    else
+      return std::move(s);
+  }
+
+  void run() {
+    if constexpr (tls)
+      expect_tls();
+    else
+      do_read();
+  }
+
+  /// A TLS connection opens with a handshake record (0x16). Anything else
+  /// is most likely plain HTTP sent to the TLS port: it gets a plain 400
+  /// saying so, not a handshake failure the client cannot read.
+  void expect_tls() {
+    arm_read_timeout();
+    tcp_socket_of(socket).async_wait(asio::ip::tcp::socket::wait_read,
+                                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                                       if (ec)
+                                         return self->shutdown();
+                                       unsigned char first = 0;
+                                       boost::system::error_code pec;
+                                       auto n = tcp_socket_of(self->socket).receive(
+                                         asio::buffer(&first, 1), asio::socket_base::message_peek, pec);
+                                       if (pec || n == 0)
+                                         return self->shutdown();
+                                       if (first != 0x16)
+                                         return self->refuse_plain_http();
+                                       self->do_handshake();
+                                     });
+  }
+
+  /// Bounded by the timer expect_tls() armed (server.request_timeout_ms).
+  void do_handshake() {
+    if constexpr (tls)
+      socket.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        self->timer.cancel();
+        if (ec) {
+          spdlog::debug("TLS handshake with {} failed: {}", self->remote, ec.message());
+          return self->shutdown();
+        }
+        self->do_read();
+      });
+  }
+
+  void refuse_plain_http() {
+    timer.cancel();
+    static const std::string text = [] {
+      std::string body = R"({"error":"this port speaks HTTPS; use https:// or wss://"})";
+      std::string t = "HTTP/1.1 400 Bad Request\r\nServer: roomcast\r\nContent-Type: application/json\r\n"
+                      "Connection: close\r\nContent-Length: ";
+      t += std::to_string(body.size());
+      t += "\r\n\r\n";
+      t += body;
+      return t;
+    }();
+    // Take in what the client sent: closing on unread bytes resets the
+    // connection, and the reset can overtake the answer.
+    auto& raw = tcp_socket_of(socket);
+    boost::system::error_code ec;
+    std::array<char, 4096> sink;
+    while (!ec && raw.available(ec) > 0)
+      raw.receive(asio::buffer(sink), 0, ec);
+    asio::async_write(raw, asio::buffer(text), [self = shared_from_this()](const boost::system::error_code& wec,
+                                                                          std::size_t) {
+      if (wec)
+        return self->shutdown();
+      boost::system::error_code ignored;
+      tcp_socket_of(self->socket).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      self->timer.expires_after(std::chrono::seconds(1));
+      self->timer.async_wait([self](const boost::system::error_code& tec) {
+        if (!tec)
+          self->shutdown();
+      });
+      self->drain_plain();
+    });
+  }
+
+  /// After the 400: reads until the client hangs up (or the timer ends it).
+  void drain_plain() {
+    auto sink = std::make_shared<std::array<char, 1024>>();
+    tcp_socket_of(socket).async_read_some(asio::buffer(*sink), [self = shared_from_this(), sink](
+                                                                   const boost::system::error_code& ec, std::size_t) {
+      if (ec)
+        return self->shutdown();
+      self->drain_plain();
+    });
   }
 
   /// Slow or silent clients don't get to hold a socket forever.
@@ -79,7 +177,7 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) {
         boost::system::error_code ignored;
-        self->socket.close(ignored);
+        tcp_socket_of(self->socket).close(ignored);
       }
     });
   }
@@ -96,7 +194,8 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
     if (!ec)
       return false;
     timer.cancel();
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof)
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof
+        || ec == asio::ssl::error::stream_truncated)
       shutdown();
     else if (ec == http::error::header_limit || ec == http::error::body_limit)
       reply(http_response::error(413, "request too large"), false);
@@ -219,8 +318,9 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
                         std::string leftover{static_cast<const char*>(self->buffer.data().data()),
                                              self->buffer.size()};
                         self->slot.upgraded();
-                        auto ws = std::make_shared<websocket_session>(std::move(self->socket), self->ctx,
-                                                                      std::move(conn), std::move(self->slot));
+                        auto ws = std::make_shared<basic_websocket_session<Stream>>(
+                          std::move(self->socket), self->ctx, std::move(conn), std::move(self->slot),
+                          self->tls_context);
                         self->ctx.connections->add(ws, self->remote, std::move(path));
                         ws->start(std::move(leftover));
                       });
@@ -235,18 +335,23 @@ struct http_session::impl : std::enable_shared_from_this<http_session::impl> {
   void shutdown() {
     boost::system::error_code ec;
     timer.cancel();
-    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-    socket.close(ec);
+    // TLS: no close_notify; every response is delimited by its length or
+    // by the connection closing, and the client has read it by now.
+    tcp_socket_of(socket).shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    tcp_socket_of(socket).close(ec);
     slot.release(); // a pending responder may keep this object a while
   }
 };
 
 /// Writes a streamed body on the session's thread; bounded, so a client
 /// that stops reading is cut off rather than buffered for.
-struct http_session::impl::body_stream final : http_stream, std::enable_shared_from_this<body_stream> {
+template <class Stream>
+struct http_session<Stream>::body_stream final : http_stream, std::enable_shared_from_this<body_stream> {
   static constexpr std::size_t max_queued_bytes = 1 << 20;
 
-  explicit body_stream(std::shared_ptr<impl> s) : session(std::move(s)) {}
+  using std::enable_shared_from_this<body_stream>::shared_from_this;
+
+  explicit body_stream(std::shared_ptr<http_session> s) : session(std::move(s)) {}
 
   bool write(std::string chunk) override {
     if (!live)
@@ -307,7 +412,7 @@ struct http_session::impl::body_stream final : http_stream, std::enable_shared_f
     asio::post(session->socket.get_executor(), [s = session] { s->shutdown(); });
   }
 
-  std::shared_ptr<impl> session;
+  std::shared_ptr<http_session> session;
   std::deque<std::string> pieces; ///< the session's thread only
   bool ending = false;
   std::atomic<bool> live{true};
@@ -315,7 +420,8 @@ struct http_session::impl::body_stream final : http_stream, std::enable_shared_f
   std::array<char, 512> scratch{};
 };
 
-void http_session::impl::start_stream(http_response r) {
+template <class Stream>
+void http_session<Stream>::start_stream(http_response r) {
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " "
                      + std::string{http::obsolete_reason(static_cast<http::status>(r.status))}
                      + "\r\nServer: roomcast\r\nConnection: close\r\nCache-Control: no-cache\r\n";
@@ -330,11 +436,14 @@ void http_session::impl::start_stream(http_response r) {
   r.stream(std::move(out));
 }
 
-http_session::http_session(asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot)
-  : impl_(std::make_shared<impl>(std::move(socket), ctx, std::move(slot))) {}
+} // namespace
 
-void http_session::run() {
-  impl_->do_read();
+void start_http_session(asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot,
+                        tls_context_ptr tls) {
+  if (tls)
+    std::make_shared<http_session<tls_stream>>(std::move(socket), ctx, std::move(slot), std::move(tls))->run();
+  else
+    std::make_shared<http_session<plain_stream>>(std::move(socket), ctx, std::move(slot), nullptr)->run();
 }
 
 } // namespace roomcast

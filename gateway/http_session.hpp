@@ -1,26 +1,22 @@
 #pragma once
-// Plain HTTP on a fresh connection: /healthz, the route table's handlers,
-// and the upgrade to a WebSocket session for the table's upgrade routes.
+// HTTP on a fresh connection: /healthz, the route table's handlers, and the
+// upgrade to a WebSocket session for the table's upgrade routes. Over plain
+// TCP, or over TLS after a handshake bounded by server.request_timeout_ms.
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include <memory>
-
 #include "gateway/connection_slot.hpp"
 #include "gateway/gateway_context.hpp"
+#include "gateway/tls_context.hpp"
 
 namespace roomcast {
 
-class http_session : public std::enable_shared_from_this<http_session> {
-public:
-  /// `slot`: the connection's place under the limits; held until the
-  /// socket closes, or handed on to the WebSocket session at an upgrade.
-  http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot);
-  void run();
-
-private:
-  struct impl;
-  std::shared_ptr<impl> impl_;
-};
+/// Starts serving `socket` on its executor's thread. `slot`: the
+/// connection's place under the limits; held until the socket closes, or
+/// handed on to the WebSocket session at an upgrade. `tls`: null for plain
+/// TCP; else the context the connection's TLS is made with (kept for its
+/// lifetime, so a reload does not touch open connections).
+void start_http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx, connection_slot slot,
+                        tls_context_ptr tls = nullptr);
 
 } // namespace roomcast

@@ -75,8 +75,10 @@ struct refusal : std::enable_shared_from_this<refusal> {
 
 } // namespace
 
-listener::listener(std::vector<asio::io_context*> contexts, gateway_context& ctx)
-  : contexts_(std::move(contexts)), ctx_(ctx), acceptor_(*contexts_.front()), retry_(*contexts_.front()) {}
+listener::listener(std::vector<asio::io_context*> contexts, gateway_context& ctx,
+                   std::shared_ptr<const tls_identity> tls)
+  : contexts_(std::move(contexts)), ctx_(ctx), tls_(std::move(tls)), acceptor_(*contexts_.front()),
+    retry_(*contexts_.front()) {}
 
 std::string listener::listen(const asio::ip::tcp::endpoint& ep) {
   boost::system::error_code ec;
@@ -132,11 +134,20 @@ void listener::do_accept() {
     auto admission = connection_slot::admit(self->ctx_, address);
     if (auto* why = std::get_if<connection_refusal>(&admission)) {
       connection_slot::log_refusal(self->ctx_, *why, address);
-      asio::post(ex, [r = std::make_shared<refusal>(std::move(socket))] { r->run(); });
+      // A plain 503 means nothing to a TLS client, and a handshake is what
+      // the limit is there to spare: TLS clients are just closed.
+      if (self->tls_) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        asio::post(ex, [r = std::make_shared<refusal>(std::move(socket))] { r->run(); });
+      }
     } else {
-      asio::post(ex, [s = std::make_shared<http_session>(std::move(socket), self->ctx_,
-                                                         std::move(std::get<connection_slot>(admission)))] {
-        s->run();
+      // The context of the moment: a reload changes it for later connections only.
+      auto tls = self->tls_ ? self->tls_->current() : nullptr;
+      asio::post(ex, [socket = std::move(socket), &ctx = self->ctx_,
+                      slot = std::move(std::get<connection_slot>(admission)), tls = std::move(tls)]() mutable {
+        start_http_session(std::move(socket), ctx, std::move(slot), std::move(tls));
       });
     }
     self->do_accept();

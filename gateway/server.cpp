@@ -10,6 +10,7 @@
 #include "gateway/lane.hpp"
 #include "gateway/listener.hpp"
 #include "gateway/socketio_handler.hpp"
+#include "gateway/tls_context.hpp"
 #include "gateway/transport_session.hpp"
 
 namespace asio = boost::asio;
@@ -33,6 +34,7 @@ struct server::impl {
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<engineio_server>> engineio;
+  std::shared_ptr<tls_identity> tls; ///< null: plain TCP
   asio::ip::tcp::endpoint bound;
 
   impl(const settings& cfg, std::shared_ptr<const router> routes) : ctx(cfg, std::move(routes)) {
@@ -62,8 +64,14 @@ std::string server::start() {
   std::vector<asio::io_context*> contexts;
   for (auto& l : impl_->lanes)
     contexts.push_back(&l->ioc);
+  if (!cfg.tls_cert.empty() || !cfg.tls_key.empty()) {
+    auto identity = std::make_shared<tls_identity>(cfg.tls_cert, cfg.tls_key);
+    if (auto err = identity->reload(); !err.empty())
+      return err;
+    impl_->tls = std::move(identity);
+  }
   mount_engineio(contexts);
-  impl_->acceptor = std::make_shared<listener>(std::move(contexts), impl_->ctx);
+  impl_->acceptor = std::make_shared<listener>(std::move(contexts), impl_->ctx, impl_->tls);
   if (auto err = impl_->acceptor->listen({address, cfg.listen_port}); !err.empty())
     return err;
   impl_->bound = impl_->acceptor->local_endpoint();
@@ -101,6 +109,16 @@ void server::mount_engineio(const std::vector<asio::io_context*>& contexts) {
     impl_->engineio.push_back(std::move(srv));
   }
   ctx.routes = std::move(routes);
+}
+
+bool server::tls() const {
+  return impl_->tls != nullptr;
+}
+
+std::string server::reload_tls() {
+  if (!impl_->tls)
+    return "TLS is not configured (server.tls_cert, server.tls_key)";
+  return impl_->tls->reload();
 }
 
 std::uint16_t server::port() const {

@@ -28,8 +28,17 @@ public:
   ~server();
 
   /// Binds and starts the I/O threads. Returns an error text or empty;
-  /// `port()` then tells the bound port.
+  /// `port()` then tells the bound port. With server.tls_cert and
+  /// server.tls_key set, the port speaks TLS only; a file that cannot be
+  /// used is an error here.
   std::string start();
+
+  /// Whether the listener speaks TLS.
+  bool tls() const;
+  /// Loads the TLS certificate and key again (e.g. at SIGHUP): new
+  /// connections get the new ones, open connections keep theirs. On an
+  /// error the old ones stay and the error text is returned; empty on success.
+  std::string reload_tls();
   std::uint16_t port() const;
   std::string host() const;
 

@@ -1,6 +1,8 @@
 #include "gateway/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -21,22 +23,27 @@ constexpr std::size_t max_write_buffers = 64;
 constexpr std::chrono::milliseconds close_timeout{5000};
 constexpr std::chrono::milliseconds overflow_close_timeout{10000};
 constexpr std::size_t max_waiting_pongs = 16; // more pings than this between writes: answer the latest
+constexpr std::size_t tls_read_bytes = 16 * 1024; // one TLS record
 
 } // namespace
 
-websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
-                                     connection_slot slot)
-  : socket_(std::move(socket)),
+template <class Stream>
+basic_websocket_session<Stream>::basic_websocket_session(Stream&& stream, gateway_context& ctx,
+                                                         std::unique_ptr<ws_connection> conn, connection_slot slot,
+                                                         tls_context_ptr tls)
+  : tls_(std::move(tls)),
+    stream_(std::move(stream)),
     ctx_(ctx),
     slot_(std::move(slot)),
     conn_(std::move(conn)),
     parser_(ctx.cfg.max_frame_bytes),
-    timer_(socket_.get_executor()),
-    batcher_(write_batcher::of(socket_.get_executor())) {
+    timer_(stream_.get_executor()),
+    batcher_(write_batcher::of(stream_.get_executor())) {
   ++ctx_.open_sessions;
 }
 
-websocket_session::~websocket_session() {
+template <class Stream>
+basic_websocket_session<Stream>::~basic_websocket_session() {
   if (conn_)
     conn_->on_release();
   if (!closed_)
@@ -45,14 +52,17 @@ websocket_session::~websocket_session() {
   ctx_.sessions.erase(this);
 }
 
-void websocket_session::shutdown() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->terminate("server shutdown"); });
+template <class Stream>
+void basic_websocket_session<Stream>::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->terminate("server shutdown"); });
 }
 
-void websocket_session::start(std::string leftover) {
+template <class Stream>
+void basic_websocket_session<Stream>::start(std::string leftover) {
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(tcp::no_delay(true), ec);
+  if constexpr (!tls)
+    stream_.non_blocking(true, ec);
+  tcp_socket_of(stream_).set_option(tcp::no_delay(true), ec);
   {
     std::lock_guard lk(ctx_.sessions_mu);
     ctx_.sessions.emplace(this, std::weak_ptr<transport_session>{shared_from_this()});
@@ -68,16 +78,44 @@ void websocket_session::start(std::string leftover) {
 
 // -- reading ------------------------------------------------------------------
 
-void websocket_session::do_wait_read() {
+template <class Stream>
+void basic_websocket_session<Stream>::do_wait_read() {
   if (waiting_read_ || closed_)
     return;
   waiting_read_ = true;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+  if constexpr (tls) {
+    if (!tls_io_.in)
+      tls_io_.in = std::make_unique<char[]>(tls_read_bytes);
+    stream_.async_read_some(asio::buffer(tls_io_.in.get(), tls_read_bytes),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                              self->on_tls_read(ec, n);
+                            });
+  } else {
+    stream_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+  }
 }
 
-void websocket_session::on_readable(const boost::system::error_code& ec) {
+template <class Stream>
+void basic_websocket_session<Stream>::on_tls_read(const boost::system::error_code& ec, std::size_t n) {
   waiting_read_ = false;
+  if (closed_)
+    return;
+  if (ec)
+    return terminate(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "peer closed"
+                                                                                         : "read failed");
+  last_read_ = std::chrono::steady_clock::now();
+  metrics::bump(&metrics::lane::bytes_in, n);
+  if constexpr (tls)
+    consume(tls_io_.in.get(), n);
+  if (!paused_ && !closed_) // else command_done() resumes reading
+    do_wait_read();
+}
+
+template <class Stream>
+void basic_websocket_session<Stream>::on_readable(const boost::system::error_code& ec) {
+  waiting_read_ = false;
+  auto& socket_ = tcp_socket_of(stream_); // plain TCP only: TLS reads through on_tls_read
   if (ec)
     return terminate("read wait failed");
   // One buffer per I/O thread: an idle client holds no read buffer at all.
@@ -99,7 +137,8 @@ void websocket_session::on_readable(const boost::system::error_code& ec) {
     do_wait_read();
 }
 
-void websocket_session::consume(char* data, std::size_t n) {
+template <class Stream>
+void basic_websocket_session<Stream>::consume(char* data, std::size_t n) {
   if (parser_.failed()) {
     // Closing after a framing error: what else arrives is dropped, not kept.
     std::string{}.swap(pending_);
@@ -119,7 +158,8 @@ void websocket_session::consume(char* data, std::size_t n) {
     std::string{}.swap(pending_);
 }
 
-void websocket_session::on_frame(const ws_event& e) {
+template <class Stream>
+void basic_websocket_session<Stream>::on_frame(const ws_event& e) {
   switch (e.kind) {
     case ws_event_kind::text:
       ++ctx_.frames_in;
@@ -154,20 +194,23 @@ void websocket_session::on_frame(const ws_event& e) {
   }
 }
 
-void websocket_session::dispatched(bool handed_to_actor) {
+template <class Stream>
+void basic_websocket_session<Stream>::dispatched(bool handed_to_actor) {
   if (handed_to_actor && ++inflight_ >= ctx_.cfg.max_inflight_commands)
     paused_ = true;
 }
 
-void websocket_session::command_done() {
+template <class Stream>
+void basic_websocket_session<Stream>::command_done() {
   auto n = --inflight_;
   if (n <= ctx_.cfg.max_inflight_commands / 2 && paused_.exchange(false))
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_wait_read(); });
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->do_wait_read(); });
 }
 
 // -- writing ------------------------------------------------------------------
 
-bool websocket_session::send(wire_frame_ptr frame) {
+template <class Stream>
+bool basic_websocket_session<Stream>::send(wire_frame_ptr frame) {
   std::unique_lock lk(mu_);
   if (closing_)
     return false;
@@ -184,15 +227,17 @@ bool websocket_session::send(wire_frame_ptr frame) {
   return true;
 }
 
-void websocket_session::overflow() {
+template <class Stream>
+void basic_websocket_session<Stream>::overflow() {
   metrics::bump(&metrics::lane::slow_consumer_closes);
   // It leaves its rooms now; its socket gets a while to read up to the 1008
   // (the queue is dropped, only the write in flight stays).
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->release_connection(); });
   start_closing(make_close_frame(1008, "send queue overflow"), true, overflow_close_timeout);
 }
 
-void websocket_session::send_pong(std::string_view payload) {
+template <class Stream>
+void basic_websocket_session<Stream>::send_pong(std::string_view payload) {
   auto pong = std::make_shared<const wire_frame>(ws_opcode::pong, payload);
   std::unique_lock lk(mu_);
   if (closing_)
@@ -217,7 +262,8 @@ void websocket_session::send_pong(std::string_view payload) {
   schedule_flush_locked();
 }
 
-void websocket_session::send_control(wire_frame_ptr frame) {
+template <class Stream>
+void basic_websocket_session<Stream>::send_control(wire_frame_ptr frame) {
   std::lock_guard lk(mu_);
   if (closing_)
     return;
@@ -226,11 +272,13 @@ void websocket_session::send_control(wire_frame_ptr frame) {
   schedule_flush_locked();
 }
 
-void websocket_session::close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void basic_websocket_session<Stream>::close(std::uint16_t code, std::string reason) {
   start_closing(make_close_frame(code, reason), false, close_timeout);
 }
 
-void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queued,
+template <class Stream>
+void basic_websocket_session<Stream>::start_closing(wire_frame_ptr close_frame, bool drop_queued,
                                       std::chrono::milliseconds deadline) {
   {
     std::lock_guard lk(mu_);
@@ -251,34 +299,78 @@ void websocket_session::start_closing(wire_frame_ptr close_frame, bool drop_queu
   }
   // Bound the closing handshake: a peer that never reads or never answers
   // is cut off.
-  asio::post(socket_.get_executor(), [self = shared_from_this(), deadline] {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), deadline] {
     self->close_deadline_ = true;
     self->timer_.expires_after(deadline);
     self->timer_.async_wait([self](const boost::system::error_code& ec) { self->on_timer(ec); });
   });
 }
 
-std::size_t websocket_session::backlog() const {
+template <class Stream>
+std::size_t basic_websocket_session<Stream>::backlog() const {
   std::lock_guard lk(mu_);
   return queued_bytes_;
 }
 
-void websocket_session::schedule_flush_locked() {
+template <class Stream>
+void basic_websocket_session<Stream>::schedule_flush_locked() {
   if (flushing_)
     return;
   flushing_ = true;
   batcher_.add(shared_from_this());
 }
 
-void websocket_session::flush() {
+template <class Stream>
+void basic_websocket_session<Stream>::flush() {
   do_write();
+}
+
+template <class Stream>
+void basic_websocket_session<Stream>::do_write() {
+  if (closed_ || write_waiting_)
+    return;
+  if constexpr (tls)
+    do_write_tls();
+  else
+    do_write_plain();
+}
+
+// One async_write per batch, from one contiguous copy: the TLS stream cuts it
+// into full records and keeps no buffer of its own between writes.
+template <class Stream>
+void basic_websocket_session<Stream>::do_write_tls() {
+  if constexpr (tls) {
+    if (batch_.empty() && !take_batch()) {
+      std::string{}.swap(tls_io_.out); // idle: no write buffer held
+      return;
+    }
+    auto& out = tls_io_.out;
+    out.clear();
+    out.reserve(batch_bytes_);
+    for (auto& f : batch_) {
+      auto bytes = asio::buffer(f->bytes());
+      out.append(static_cast<const char*>(bytes.data()), bytes.size());
+    }
+    write_waiting_ = true;
+    asio::async_write(stream_, asio::buffer(out),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                        self->write_waiting_ = false;
+                        if (self->closed_)
+                          return;
+                        if (ec)
+                          return self->terminate("write failed");
+                        metrics::bump(&metrics::lane::bytes_out, n);
+                        if (self->finish_batch())
+                          self->do_write();
+                      });
+  }
 }
 
 // Writes straight from this thread while the socket takes the bytes; only a
 // full socket buffer makes it wait (for writability, then it goes on).
-void websocket_session::do_write() {
-  if (closed_ || write_waiting_)
-    return;
+template <class Stream>
+void basic_websocket_session<Stream>::do_write_plain() {
+  auto& socket_ = tcp_socket_of(stream_);
   for (;;) {
     if (batch_.empty() && !take_batch())
       return;
@@ -317,7 +409,8 @@ void websocket_session::do_write() {
   }
 }
 
-bool websocket_session::take_batch() {
+template <class Stream>
+bool basic_websocket_session<Stream>::take_batch() {
   std::lock_guard lk(mu_);
   batch_.swap(queue_); // everything queued goes out in gathered writes
   pong_at_ = no_pong;
@@ -339,7 +432,8 @@ bool websocket_session::take_batch() {
   return true;
 }
 
-bool websocket_session::finish_batch() {
+template <class Stream>
+bool basic_websocket_session<Stream>::finish_batch() {
   bool sent_close = false;
   for (auto& f : batch_)
     sent_close |= f == close_frame_;
@@ -359,7 +453,7 @@ bool websocket_session::finish_batch() {
   if (sent_close) {
     // Our close is out; the peer answers and hangs up, or the deadline hits.
     boost::system::error_code sec;
-    socket_.shutdown(tcp::socket::shutdown_send, sec);
+    tcp_socket_of(stream_).shutdown(tcp::socket::shutdown_send, sec);
     return false;
   }
   return true;
@@ -367,7 +461,8 @@ bool websocket_session::finish_batch() {
 
 // -- heartbeat and teardown -----------------------------------------------------
 
-void websocket_session::arm_timer() {
+template <class Stream>
+void basic_websocket_session<Stream>::arm_timer() {
   if (closed_ || close_deadline_)
     return;
   auto& cfg = ctx_.cfg;
@@ -376,7 +471,8 @@ void websocket_session::arm_timer() {
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
 }
 
-void websocket_session::on_timer(const boost::system::error_code& ec) {
+template <class Stream>
+void basic_websocket_session<Stream>::on_timer(const boost::system::error_code& ec) {
   if (closed_)
     return;
   if (close_deadline_) {
@@ -396,14 +492,15 @@ void websocket_session::on_timer(const boost::system::error_code& ec) {
   arm_timer();
 }
 
-void websocket_session::terminate(const char* why) {
+template <class Stream>
+void basic_websocket_session<Stream>::terminate(const char* why) {
   if (closed_.exchange(true))
     return;
   spdlog::debug("connection closed: {}", why);
   --ctx_.open_sessions;
   boost::system::error_code ec;
   timer_.cancel();
-  socket_.close(ec);
+  tcp_socket_of(stream_).close(ec);
   slot_.release(); // the session object may outlive its socket (held by an actor)
   {
     std::lock_guard lk(mu_);
@@ -416,11 +513,15 @@ void websocket_session::terminate(const char* why) {
   release_connection();
 }
 
-void websocket_session::release_connection() {
+template <class Stream>
+void basic_websocket_session<Stream>::release_connection() {
   if (conn_) {
     conn_->on_release();
     conn_.reset();
   }
 }
+
+template class basic_websocket_session<plain_stream>;
+template class basic_websocket_session<tls_stream>;
 
 } // namespace roomcast

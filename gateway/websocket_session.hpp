@@ -1,6 +1,6 @@
 #pragma once
-// One WebSocket client on a raw TCP socket (the handshake was done by
-// http_session): the transport only. Frames in: parsed and handed, as
+// One WebSocket client on a raw TCP socket or TLS over one (the handshake
+// was done by http_session): the transport only. Frames in: parsed and handed, as
 // complete messages, to the endpoint's connection. Frames out: a bounded
 // queue of shared frames written with gathered writes. Ping, pong and the
 // closing handshake are handled here; what messages mean is not.
@@ -18,24 +18,33 @@
 #include "wire/client_link.hpp"
 #include "gateway/connection_slot.hpp"
 #include "gateway/gateway_context.hpp"
+#include "gateway/tls_context.hpp"
+#include "gateway/tls_stream.hpp"
 #include "gateway/ws_parser.hpp"
 
 namespace roomcast {
 
 class write_batcher;
 
-class websocket_session final : public client_link,
-                                public transport_session,
-                                public std::enable_shared_from_this<websocket_session> {
+/// Plain TCP: reads wait for readiness and then read without blocking into
+/// a per-thread buffer (an idle client holds no read buffer); writes go out
+/// as gathered non-blocking writes. TLS: OpenSSL keeps decrypted bytes
+/// buffered, so readiness says nothing; reads are async_read_some into the
+/// session's own buffer and writes one async_write per batch.
+template <class Stream>
+class basic_websocket_session final : public client_link,
+                                      public transport_session,
+                                      public std::enable_shared_from_this<basic_websocket_session<Stream>> {
 public:
   using tcp = boost::asio::ip::tcp;
 
-  /// `socket`'s executor must be an io_context run by one thread: every
+  /// `stream`'s executor must be an io_context run by one thread: every
   /// private member function below runs on that thread, unsynchronized.
   /// `slot`: the connection's place under the limits, from the HTTP session.
-  websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
-                    connection_slot slot = {});
-  ~websocket_session() override;
+  /// `tls`: the context `stream` was made with (kept while it lives).
+  basic_websocket_session(Stream&& stream, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
+                          connection_slot slot = {}, tls_context_ptr tls = nullptr);
+  ~basic_websocket_session() override;
 
   /// Starts the endpoint's connection and reading. `leftover`: bytes the
   /// HTTP parser read past the upgrade request.
@@ -61,8 +70,12 @@ public:
 
 private:
   std::string annotation_; ///< the connection actor's describe, for operators (guarded by mu_)
+  using std::enable_shared_from_this<basic_websocket_session<Stream>>::shared_from_this;
+  static constexpr bool tls = is_tls_stream<Stream>;
+
   void do_wait_read();
   void on_readable(const boost::system::error_code& ec);
+  void on_tls_read(const boost::system::error_code& ec, std::size_t n);
   void consume(char* data, std::size_t n);
   void on_frame(const ws_event& e);
   void dispatched(bool handed_to_actor);
@@ -72,6 +85,8 @@ private:
   void send_control(wire_frame_ptr frame);
   void schedule_flush_locked();
   void do_write();
+  void do_write_plain();
+  void do_write_tls();
   /// Moves the queue into batch_; false (and not flushing) if it was empty.
   bool take_batch();
   /// The batch is written; false if it held our close frame.
@@ -84,7 +99,8 @@ private:
   void release_connection();
   void overflow();
 
-  tcp::socket socket_;
+  tls_context_ptr tls_; ///< outlives stream_
+  Stream stream_;
   gateway_context& ctx_;
   connection_slot slot_; ///< I/O thread; given back when the socket closes
   std::unique_ptr<ws_connection> conn_; ///< I/O thread; null once released
@@ -111,11 +127,22 @@ private:
   std::size_t batch_bytes_ = 0;       ///< their total size
   std::size_t next_ = 0;              ///< the first frame not fully written
   std::size_t offset_ = 0;            ///< bytes of that frame already written
-  bool write_waiting_ = false;        ///< waiting for the socket to take more
+  bool write_waiting_ = false;        ///< waiting for the socket to take more (TLS: a write in flight)
+  struct tls_buffers {
+    std::unique_ptr<char[]> in; ///< decrypted bytes land here
+    std::string out;            ///< the batch in flight, in one piece; empty when idle
+  };
+  struct no_tls_buffers {};
+  [[no_unique_address]] std::conditional_t<tls, tls_buffers, no_tls_buffers> tls_io_;
   std::vector<boost::asio::const_buffer> buffers_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> paused_{false};
   std::atomic<std::size_t> inflight_{0};
 };
+
+using websocket_session = basic_websocket_session<plain_stream>;
+using tls_websocket_session = basic_websocket_session<tls_stream>;
+extern template class basic_websocket_session<plain_stream>;
+extern template class basic_websocket_session<tls_stream>;
 
 } // namespace roomcast

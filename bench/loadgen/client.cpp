@@ -4,6 +4,8 @@
 #include <cstring>
 #include <netinet/in.h>
 
+#include <boost/asio/write.hpp>
+
 #include "loadgen/dialect.hpp"
 #include "loadgen/jwt.hpp"
 
@@ -53,7 +55,20 @@ void connection::on_connect(const boost::system::error_code& ec) {
   boost::system::error_code ignored;
   sock_.set_option(tcp::no_delay(true), ignored);
   sock_.non_blocking(true, ignored);
+  if (auto& ctx = w_.shared().tls) {
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, *ctx);
+    tls_in_.resize(16 * 1024);
+    tls_->async_handshake(asio::ssl::stream_base::client, [this](const boost::system::error_code& e) {
+      if (st_ == state::dead) return;
+      if (e) return fail(w_.stats().err_connect);
+      send_upgrade();
+    });
+    return;
+  }
+  send_upgrade();
+}
 
+void connection::send_upgrade() {
   const auto& o = w_.opt();
   std::string target = o.dia == dialect::conference ? "/room/" + w_.shared().room_name(room_) + "/websocket"
                        : o.dia == dialect::shop     ? std::string("/")
@@ -71,6 +86,12 @@ void connection::on_connect(const boost::system::error_code& ec) {
 }
 
 void connection::arm_read() {
+  if (tls_) {
+    tls_->async_read_some(asio::buffer(tls_in_), [this](const boost::system::error_code& ec, std::size_t n) {
+      on_tls_read(ec, n);
+    });
+    return;
+  }
   sock_.async_wait(tcp::socket::wait_read, [this](const boost::system::error_code& ec) { on_readable(ec); });
 }
 
@@ -99,6 +120,28 @@ void connection::on_readable(const boost::system::error_code& ec) {
     if (n < buf.size()) break;
   }
   arm_read();
+}
+
+void connection::on_tls_read(const boost::system::error_code& ec, std::size_t n) {
+  if (st_ == state::dead) return;
+  if (ec) return fail(w_.stats().err_closed);
+  w_.set_now(now_us());
+  handle_bytes(tls_in_.data(), n);
+  if (st_ != state::dead) arm_read();
+}
+
+void connection::tls_flush() {
+  if (tls_writing_ || out_.empty()) return;
+  tls_out_.swap(out_);
+  out_.clear();
+  tls_writing_ = true;
+  asio::async_write(*tls_, asio::buffer(tls_out_), [this](const boost::system::error_code& ec, std::size_t) {
+    tls_writing_ = false;
+    if (st_ == state::dead) return;
+    if (ec) return fail(w_.stats().err_closed);
+    tls_out_.clear();
+    tls_flush();
+  });
 }
 
 void connection::handle_bytes(char* data, std::size_t n) {
@@ -357,6 +400,11 @@ void connection::send_frame(std::uint8_t op, std::string_view payload) {
 
 void connection::write(const char* data, std::size_t len) {
   if (st_ == state::dead) return;
+  if (tls_) {
+    if (out_.size() > max_backlog) return bump(w_.stats().send_backlog);
+    out_.append(data, len);
+    return tls_flush();
+  }
   if (!out_.empty()) {
     // The server is not reading: keep a bounded backlog, drop beyond it.
     if (out_.size() > max_backlog) bump(w_.stats().send_backlog);

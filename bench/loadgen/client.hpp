@@ -20,6 +20,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include "loadgen/latency_histogram.hpp"
 #include "loadgen/options.hpp"
@@ -40,6 +42,7 @@ struct run_shared {
   explicit run_shared(const options& o) : opt(o) {}
   const options& opt;
   tcp::endpoint target;
+  std::shared_ptr<asio::ssl::context> tls;  ///< null: plain TCP
   std::string run_id;                       ///< makes room names unique per run
   std::atomic<int> step{-1};                ///< the measured step, -1 while not measuring
   std::vector<std::uint32_t> room_members;  ///< joined members per room, fixed before sending
@@ -84,7 +87,10 @@ public:
 
 private:
   void on_connect(const boost::system::error_code& ec);
+  void send_upgrade();
   void arm_read();
+  void on_tls_read(const boost::system::error_code& ec, std::size_t n);
+  void tls_flush();
   void on_readable(const boost::system::error_code& ec);
   void handle_bytes(char* data, std::size_t n);
   bool on_http(); // false: wait for more
@@ -114,6 +120,12 @@ private:
   std::string in_;   // bytes of an incomplete frame (or the HTTP response)
   std::string out_;  // bytes the socket did not take yet
   std::string frag_; // a fragmented message being reassembled
+  // TLS (--tls): OpenSSL buffers decrypted bytes, so reads are async reads
+  // into the connection's own buffer and writes one async_write at a time.
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  std::vector<char> tls_in_;
+  std::string tls_out_; // bytes being written; out_ collects the next ones
+  bool tls_writing_ = false;
 };
 
 class worker {

@@ -28,6 +28,8 @@ constexpr const char* usage = R"(loadgen: WebSocket load generator for roomcast 
   --jwt-secret S --namespace NS  (socketio dialect; shop: the admin token's secret)
   --senders N                shop: viewers that chat at --rate each (every 4th message also a like)
   --label NAME --max-seconds S --no-progress
+  --tls [--tls-ca FILE]      wss://: TLS on every connection; with a CA file the server
+                             certificate is verified, else not
 
 Progress goes to stderr; the result is one JSON line on stdout.
 )";
@@ -59,6 +61,10 @@ options parse_options(int argc, char** argv) {
       o.progress = false;
       continue;
     }
+    if (flag == "--tls") {
+      o.tls = true;
+      continue;
+    }
     if (i + 1 >= argc) die("missing value for", flag);
     const char* v = argv[++i];
     auto num = [&] { return to_double(flag, v); };
@@ -88,7 +94,10 @@ options parse_options(int argc, char** argv) {
     else if (flag == "--rooms") { o.rooms = count(); rooms_given = true; }
     else if (flag == "--room-size") o.room_size = count();
     else if (flag == "--rate") o.rate = num();
-    else if (flag == "--rate-max") o.rate_max = num();
+    else if (flag == "--tls-ca") {
+      o.tls = true;
+      o.tls_ca = v;
+    } else if (flag == "--rate-max") o.rate_max = num();
     else if (flag == "--rate-factor") o.rate_factor = num();
     else if (flag == "--duration") o.duration = num();
     else if (flag == "--warmup") o.warmup = num();

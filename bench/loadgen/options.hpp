@@ -38,6 +38,8 @@ struct options {
   std::string ns = "/chat";          ///< Socket.IO namespace
   std::uint32_t senders = 10;        ///< shop: viewers that chat (and like), each at `rate`
   bool progress = true;
+  bool tls = false;                  ///< wss:// (TLS over each connection)
+  std::string tls_ca;                ///< PEM CA to verify the server with; empty: no verification
 };
 
 /// Parses argv; prints usage and exits on --help or a bad flag.

@@ -12,9 +12,11 @@ export const REACTIONS = ['👍', '❤️', '😂', '🎉', '👏', '🤔'];
 
 export class Client {
   /// `url`: ws://127.0.0.1:PORT/room/ID/websocket (or any path, for refusals).
-  constructor(url, name = '') {
+  /// `wsOptions`: more options for `ws` (e.g. `ca` for wss://).
+  constructor(url, name = '', wsOptions = {}) {
     this.url = url;
     this.name = name;
+    this.wsOptions = wsOptions;
     this.received = []; // every message, in arrival order: {event, data} (or {raw})
     this.unclaimed = []; // received and not yet returned by next()
     this.waiters = [];
@@ -29,7 +31,7 @@ export class Client {
   /// Opens the socket; rejects if the upgrade fails (with err.statusCode when
   /// the server answered with an HTTP error).
   async open(timeoutMs = DEFAULT_TIMEOUT_MS) {
-    const ws = new WebSocket(this.url, { handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(this.url, { handshakeTimeout: timeoutMs, ...this.wsOptions });
     this.ws = ws;
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
