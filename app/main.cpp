@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
       if (d.reload)
         reload.on_reload(d.reload);
     // The TLS certificate and key are read again; open connections keep theirs.
-    reload.on_reload([&srv, &operator_srv](const roomcast::settings&) {
+    reload.on_signal([&srv, &operator_srv] {
       for (auto* s : {&srv, operator_srv ? &*operator_srv : nullptr}) {
         if (!s || !s->tls())
           continue;

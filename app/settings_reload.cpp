@@ -21,7 +21,13 @@ void settings_reload::on_reload(hook h) {
   hooks_.push_back(std::move(h));
 }
 
+void settings_reload::on_signal(std::function<void()> h) {
+  signal_hooks_.push_back(std::move(h));
+}
+
 void settings_reload::run() {
+  for (auto& h : signal_hooks_)
+    h();
   auto loaded = load_settings(argc_, argv_);
   if (!loaded.value) {
     spdlog::error("SIGHUP: settings not reloaded, the running ones stay: {}", loaded.message);

@@ -26,6 +26,9 @@ public:
   /// Adds what a reload applies (called with the running settings, the
   /// live changes taken over). Register before the first reload.
   void on_reload(hook h);
+  /// Adds what every SIGHUP does whatever the settings say, before they are
+  /// read: files named by settings that may have changed on disk (TLS).
+  void on_signal(std::function<void()> h);
 
   /// Reads, logs and applies. A file or value that does not load is logged
   /// and changes nothing. Called on main's thread only.
@@ -39,6 +42,7 @@ private:
   int argc_;
   char** argv_;
   std::vector<hook> hooks_;
+  std::vector<std::function<void()>> signal_hooks_;
 };
 
 } // namespace roomcast
