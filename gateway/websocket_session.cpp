@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "gateway/deflate_codec.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/write_batcher.hpp"
 
@@ -25,7 +26,7 @@ constexpr std::size_t max_waiting_pongs = 16; // more pings than this between wr
 } // namespace
 
 websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
-                                     connection_slot slot)
+                                     connection_slot slot, const deflate_agreement* deflate)
   : socket_(std::move(socket)),
     ctx_(ctx),
     slot_(std::move(slot)),
@@ -34,6 +35,12 @@ websocket_session::websocket_session(tcp::socket&& socket, gateway_context& ctx,
     timer_(socket_.get_executor()),
     batcher_(write_batcher::of(socket_.get_executor())) {
   ++ctx_.open_sessions;
+  if (deflate) {
+    deflate_ = true;
+    parser_.enable_deflate(!deflate->client_no_context_takeover, ctx_.cfg.deflate_client_window_bits);
+    if (deflate->server_window_bits < 15)
+      deflate_max_payload_ = std::size_t{1} << deflate->server_window_bits;
+  }
 }
 
 websocket_session::~websocket_session() {
@@ -148,6 +155,15 @@ void websocket_session::on_frame(const ws_event& e) {
       // RFC 6455 8.1: a text message that is not UTF-8 fails the connection.
       spdlog::info("invalid UTF-8 in a text message; closing with 1007");
       return start_closing(make_close_frame(1007, "invalid UTF-8"), true, close_timeout);
+    case ws_event_kind::inflated_too_big:
+      // A compressed message that inflates past the limit (a zip bomb, or
+      // one whose skipping would desynchronise the client's window).
+      spdlog::info("compressed message over {} bytes; closing with 1009", ctx_.cfg.max_frame_bytes);
+      return start_closing(make_close_frame(1009, "message too big"), true, close_timeout);
+    case ws_event_kind::bad_deflate:
+      // Invalid compressed data is invalid payload data (as Autobahn expects).
+      spdlog::info("invalid permessage-deflate data; closing with 1007");
+      return start_closing(make_close_frame(1007, "invalid compressed data"), true, close_timeout);
     case ws_event_kind::protocol:
       spdlog::info("websocket protocol error; closing with 1002");
       return start_closing(make_close_frame(1002, "protocol error"), true, close_timeout);
@@ -167,7 +183,22 @@ void websocket_session::command_done() {
 
 // -- writing ------------------------------------------------------------------
 
+wire_frame_ptr websocket_session::for_deflate(wire_frame_ptr frame) const {
+  auto n = frame->payload().size();
+  auto op = frame->opcode();
+  if (n < ctx_.cfg.deflate_threshold || n > deflate_max_payload_ || (op != ws_opcode::text && op != ws_opcode::binary)
+      || frame->compressed())
+    return frame;
+  auto& cfg = ctx_.cfg;
+  // The first client to get this frame compresses it; the others reuse that.
+  const auto& z = frame->deflated(
+    [&cfg](const wire_frame& plain) { return deflate_frame(plain, cfg.deflate_level, cfg.deflate_mem_level); });
+  return z ? z : frame;
+}
+
 bool websocket_session::send(wire_frame_ptr frame) {
+  if (deflate_)
+    frame = for_deflate(std::move(frame)); // outside the lock: compressing takes a while
   std::unique_lock lk(mu_);
   if (closing_)
     return false;
@@ -343,6 +374,13 @@ bool websocket_session::finish_batch() {
   bool sent_close = false;
   for (auto& f : batch_)
     sent_close |= f == close_frame_;
+  if (deflate_) {
+    std::uint64_t compressed = 0;
+    for (auto& f : batch_)
+      compressed += f->compressed();
+    if (compressed)
+      metrics::bump(&metrics::lane::deflate_sent, compressed);
+  }
   metrics::bump(&metrics::lane::deliveries_out, batch_.size());
   batch_.clear();
   if (batch_.capacity() > 64)
