@@ -20,13 +20,26 @@ using namespace roomcast;
 
 namespace {
 
-/// The repository root, found from this file's own path.
+/// The repository root, found from this file's own path. A compiler cache
+/// may have made that path relative to the build directory: then the
+/// nearest directory above the working directory that holds this file.
 std::string source_root() {
   std::string self = __FILE__;
   const std::string tail = "tests/unit/settings_test.cpp";
   bool found = self.size() >= tail.size() && self.compare(self.size() - tail.size(), tail.size(), tail) == 0;
   CAF_CHECK(found);
-  return found ? self.substr(0, self.size() - tail.size()) : std::string{};
+  if (!found)
+    return {};
+  if (std::filesystem::path{self}.is_absolute())
+    return self.substr(0, self.size() - tail.size());
+  std::error_code ec;
+  for (auto dir = std::filesystem::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / tail, ec))
+      return dir.string() + "/";
+    if (dir == dir.parent_path())
+      break;
+  }
+  return self.substr(0, self.size() - tail.size());
 }
 
 std::string read_text(const std::string& path) {
@@ -51,6 +64,12 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK(a.rate_limit_per_second == b.rate_limit_per_second);
   CAF_CHECK(a.rate_limit_burst == b.rate_limit_burst);
   CAF_CHECK_EQUAL(a.env, b.env);
+  CAF_CHECK_EQUAL(a.deflate, b.deflate);
+  CAF_CHECK_EQUAL(a.deflate_threshold, b.deflate_threshold);
+  CAF_CHECK_EQUAL(a.deflate_level, b.deflate_level);
+  CAF_CHECK_EQUAL(a.deflate_mem_level, b.deflate_mem_level);
+  CAF_CHECK_EQUAL(a.deflate_client_window_bits, b.deflate_client_window_bits);
+  CAF_CHECK_EQUAL(a.deflate_client_context_takeover, b.deflate_client_context_takeover);
   CAF_CHECK_EQUAL(a.data_dir, b.data_dir);
   CAF_CHECK_EQUAL(a.synchronous_full, b.synchronous_full);
   CAF_CHECK_EQUAL(a.snapshot_debounce.count(), b.snapshot_debounce.count());
@@ -229,6 +248,12 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.rate_limit_per_second = 1;
   s.rate_limit_burst = 1;
   s.env = "test";
+  s.deflate = false;
+  s.deflate_threshold = 1;
+  s.deflate_level = 1;
+  s.deflate_mem_level = 1;
+  s.deflate_client_window_bits = 9;
+  s.deflate_client_context_takeover = true;
   s.data_dir = "elsewhere";
   s.synchronous_full = false;
   s.snapshot_debounce = std::chrono::milliseconds{1};
