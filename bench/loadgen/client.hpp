@@ -21,6 +21,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "loadgen/inflater.hpp"
 #include "loadgen/latency_histogram.hpp"
 #include "loadgen/options.hpp"
 #include "ws_frame.hpp"
@@ -52,6 +53,7 @@ struct counters {
   std::atomic<std::uint64_t> sent{0}, expected{0}, delivered{0}, acked{0}, frames{0}, bytes_in{0};
   std::atomic<std::uint64_t> err_connect{0}, err_upgrade{0}, err_timeout{0}, err_closed{0};
   std::atomic<std::uint64_t> err_event{0}, err_protocol{0}, send_backlog{0}, skipped_sends{0};
+  std::atomic<std::uint64_t> compressed{0}; ///< messages that arrived compressed (permessage-deflate)
   std::atomic<std::int64_t> last_join_us{0};
 };
 
@@ -89,6 +91,8 @@ private:
   void handle_bytes(char* data, std::size_t n);
   bool on_http(); // false: wait for more
   std::size_t consume(char* data, std::size_t len);
+  /// A whole message: inflated first if `compressed`. False: the connection failed.
+  bool deliver(std::uint8_t op, std::string_view payload, bool compressed);
   void on_frame(std::uint8_t op, std::string_view payload);
   void on_message(std::string_view m);
   void on_conference(std::string_view m);
@@ -114,6 +118,11 @@ private:
   std::string in_;   // bytes of an incomplete frame (or the HTTP response)
   std::string out_;  // bytes the socket did not take yet
   std::string frag_; // a fragmented message being reassembled
+  // permessage-deflate (--deflate, if the server agreed)
+  bool deflate_ = false;
+  bool server_takeover_ = false;       // the server keeps its window: this connection needs its own inflater
+  bool frag_rsv1_ = false;             // the message being reassembled is compressed
+  std::unique_ptr<inflater> inflater_; // with server context takeover only
 };
 
 class worker {
@@ -155,6 +164,18 @@ public:
   counters& stats() { return c_; }
   std::vector<char>& read_buffer() { return rbuf_; }
   std::string& scratch() { return scratch_; }
+  /// Inflates a message compressed without context takeover. Every member
+  /// of a room gets the same bytes when the server compresses once, so the
+  /// last result is reused: the load generator's cost stays per message,
+  /// not per delivery. Null on corrupt data.
+  const std::string* inflate_shared(std::string_view compressed) {
+    if (compressed == memo_in_) return &memo_out_;
+    memo_in_.clear();
+    if (!shared_inflater_.inflate(compressed, memo_out_, true)) return nullptr;
+    memo_in_.assign(compressed);
+    return &memo_out_;
+  }
+  std::string& inflate_buffer() { return inflated_; }
   std::int64_t now() const { return now_; }
   void set_now(std::int64_t t) { now_ = t; }
   std::uint32_t mask_key() {
@@ -186,6 +207,8 @@ private:
   counters c_;
   std::vector<char> rbuf_;
   std::string scratch_;
+  inflater shared_inflater_;
+  std::string memo_in_, memo_out_, inflated_;
   std::int64_t now_ = 0;
   std::uint64_t rng_;
   std::array<std::unique_ptr<latency_histogram>, max_steps> delivery_, ack_;

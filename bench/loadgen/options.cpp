@@ -28,6 +28,8 @@ constexpr const char* usage = R"(loadgen: WebSocket load generator for roomcast 
   --jwt-secret S --namespace NS  (socketio dialect; shop: the admin token's secret)
   --senders N                shop: viewers that chat at --rate each (every 4th message also a like)
   --label NAME --max-seconds S --no-progress
+  --deflate                  offer permessage-deflate (as browsers do) and inflate compressed messages
+  --prose                    pad chat text with words, compressible like real chat, instead of 'aaa...'
 
 Progress goes to stderr; the result is one JSON line on stdout.
 )";
@@ -57,6 +59,14 @@ options parse_options(int argc, char** argv) {
     }
     if (flag == "--no-progress") {
       o.progress = false;
+      continue;
+    }
+    if (flag == "--deflate") {
+      o.deflate = true;
+      continue;
+    }
+    if (flag == "--prose") {
+      o.prose = true;
       continue;
     }
     if (i + 1 >= argc) die("missing value for", flag);

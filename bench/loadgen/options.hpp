@@ -38,6 +38,8 @@ struct options {
   std::string ns = "/chat";          ///< Socket.IO namespace
   std::uint32_t senders = 10;        ///< shop: viewers that chat (and like), each at `rate`
   bool progress = true;
+  bool deflate = false;              ///< offer permessage-deflate; inflate what arrives compressed
+  bool prose = false;                ///< pad chat text with words (compresses like real chat), not one letter
 };
 
 /// Parses argv; prints usage and exits on --help or a bad flag.
