@@ -156,8 +156,8 @@ void websocket_session::on_frame(const ws_event& e) {
       spdlog::info("invalid UTF-8 in a text message; closing with 1007");
       return start_closing(make_close_frame(1007, "invalid UTF-8"), true, close_timeout);
     case ws_event_kind::inflated_too_big:
-      // A compressed message that inflates past the limit (a zip bomb, or
-      // one whose skipping would desynchronise the client's window).
+      // A compressed message past the limit from a client that keeps its
+      // window: skipping it would leave the two windows out of step.
       spdlog::info("compressed message over {} bytes; closing with 1009", ctx_.cfg.max_frame_bytes);
       return start_closing(make_close_frame(1009, "message too big"), true, close_timeout);
     case ws_event_kind::bad_deflate:

@@ -24,7 +24,7 @@ enum class ws_event_kind : std::uint8_t {
   too_big,   ///< a message over the limit was skipped; the connection goes on
   protocol,  ///< unrecoverable framing error: close with 1002
   bad_utf8,  ///< a text message or close reason is not UTF-8: close with 1007
-  inflated_too_big, ///< a compressed message inflates past the limit: close with 1009
+  inflated_too_big, ///< past the limit with client context takeover (cannot be skipped): close with 1009
   bad_deflate,      ///< a compressed message is not valid deflate data: close with 1007
 };
 
@@ -223,14 +223,19 @@ private:
     return ws_event_kind::protocol;
   }
 
-  /// Inflates a whole compressed message and hands it on.
+  /// Inflates a whole compressed message and hands it on. One that
+  /// inflates past the limit is skipped like a plain one (inflating stopped
+  /// there, so a zip bomb costs no more); with context takeover it fails the
+  /// connection, as the client's window now holds what ours does not.
   template <class F>
   std::optional<ws_event_kind> deliver_inflated(ws_opcode op, std::string_view compressed, F& on_event) {
     auto& inflater = inflater_ ? *inflater_ : message_inflater::shared();
     auto status = inflater.inflate(compressed, max_message_, inflated_, !inflater_);
     std::optional<ws_event_kind> error;
-    if (status == inflate_status::too_big)
+    if (status == inflate_status::too_big && inflater_)
       error = ws_event_kind::inflated_too_big;
+    else if (status == inflate_status::too_big)
+      on_event(ws_event{ws_event_kind::too_big, {}, 0});
     else if (status == inflate_status::corrupt)
       error = ws_event_kind::bad_deflate;
     else if (op == ws_opcode::text && !is_valid_utf8(inflated_))

@@ -692,12 +692,23 @@ test('compressed text that is not UTF-8 closes with 1007', async () => {
   await assertClosedWith(ws, 1007);
 });
 
-test('a zip bomb closes with 1009 after inflating no more than the limit', async () => {
+test('a zip bomb is inflated no further than the limit and skipped with MESSAGE_TOO_LARGE', async () => {
   const ws = await openDeflate();
   const bomb = deflate(Buffer.alloc(32 << 20, 0x20)); // 32 MiB of spaces, about 32 KiB compressed
   assert.ok(bomb.length < MAX_FRAME_BYTES, `bomb is ${bomb.length} bytes`);
   ws.raw.write(compressedFrame(OP.text, bomb));
-  await assertClosedWith(ws, 1009, 5000);
+  assert.equal((await nextError(ws, 5000)).code, 'MESSAGE_TOO_LARGE');
+  await assertAlive(ws);
+  ws.destroy();
+});
+
+test('with client context takeover a zip bomb closes with 1009', async () => {
+  await withServer({ ...base, settings: { 'server.deflate_client_context_takeover': true } }, async (s) => {
+    const ws = await RawWebSocket.open(s.port, PATH, { extensions: WS_OFFER });
+    assert.equal(extensionsOf(ws.head), 'permessage-deflate; server_no_context_takeover');
+    ws.raw.write(compressedFrame(OP.text, deflate(Buffer.alloc(32 << 20, 0x20))));
+    await assertClosedWith(ws, 1009, 5000);
+  });
 });
 
 test('RSV1 without a negotiated extension still closes with 1002', async () => {
