@@ -64,7 +64,7 @@ for (const g of groups.values()) {
     ? `${fmt(Math.min(...g.runs.map((x) => x[metrics.headline] || 0)))}–${fmt(Math.max(...g.runs.map((x) => x[metrics.headline] || 0)))}`
     : '';
 }
-const order = ['roomcast', 'ws', 'shopws', 'socketio', 'limit'];
+const order = ['roomcast', 'ws', 'wsdeflate', 'shopws', 'socketio', 'limit'];
 const rows = [...groups.values()].filter((g) => g.rep)
   .sort((a, b) => order.indexOf(a.server) - order.indexOf(b.server) || a.dialect.localeCompare(b.dialect));
 
@@ -142,7 +142,7 @@ if (kind === 'idle') {
 const ratioLines = [];
 const find = (server, dialect) => rows.find((g) => g.server === server && g.dialect === dialect);
 const skippedRoomcast = [...groups.values()].find((g) => g.server === 'roomcast' && g.skipped);
-for (const peer of ['ws', 'shopws', 'socketio', 'limit']) {
+for (const peer of ['ws', 'wsdeflate', 'shopws', 'socketio', 'limit']) {
   const p = [...groups.values()].find((g) => g.server === peer);
   if (!p) continue;
   const dialect = p.dialect;

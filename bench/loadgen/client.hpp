@@ -13,6 +13,7 @@
 #include <queue>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -166,14 +167,21 @@ public:
   std::string& scratch() { return scratch_; }
   /// Inflates a message compressed without context takeover. Every member
   /// of a room gets the same bytes when the server compresses once, so the
-  /// last result is reused: the load generator's cost stays per message,
-  /// not per delivery. Null on corrupt data.
+  /// results for the last few hundred messages are kept (reads bring several
+  /// messages per connection, so the last one alone would rarely match): the
+  /// load generator's cost stays per message, not per delivery. Null on
+  /// corrupt data.
   const std::string* inflate_shared(std::string_view compressed) {
-    if (compressed == memo_in_) return &memo_out_;
-    memo_in_.clear();
-    if (!shared_inflater_.inflate(compressed, memo_out_, true)) return nullptr;
-    memo_in_.assign(compressed);
-    return &memo_out_;
+    if (auto it = memo_.find(compressed); it != memo_.end()) return &it->second;
+    std::string out;
+    if (!shared_inflater_.inflate(compressed, out, true)) return nullptr;
+    if (memo_order_.size() >= 512) {
+      memo_.erase(memo_.find(memo_order_.front()));
+      memo_order_.pop_front();
+    }
+    auto [it, added] = memo_.emplace(std::string(compressed), std::move(out));
+    memo_order_.push_back(it->first);
+    return &it->second;
   }
   std::string& inflate_buffer() { return inflated_; }
   std::int64_t now() const { return now_; }
@@ -208,7 +216,13 @@ private:
   std::vector<char> rbuf_;
   std::string scratch_;
   inflater shared_inflater_;
-  std::string memo_in_, memo_out_, inflated_;
+  struct view_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, view_hash, std::equal_to<>> memo_;
+  std::deque<std::string_view> memo_order_; // keys of memo_, oldest first
+  std::string inflated_;
   std::int64_t now_ = 0;
   std::uint64_t rng_;
   std::array<std::unique_ptr<latency_histogram>, max_steps> delivery_, ack_;
