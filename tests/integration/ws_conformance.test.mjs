@@ -653,6 +653,29 @@ test('large server messages arrive compressed and small ones plain', async () =>
   ws.destroy();
 });
 
+test('server_max_window_bits is honoured: only messages that fit the window arrive compressed', async () => {
+  const ws = await openDeflate('permessage-deflate; server_max_window_bits=9');
+  assert.equal(extensionsOf(ws.head),
+    'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9');
+  ws.raw.write(joinFrame('win'));
+  const textOf = (f) => (f.rsv1 ? inflate(f.payload) : f.payload).toString();
+  await ws.nextFrame((f) => f.opcode === OP.text && textOf(f).includes('"event":"chat-history"'), 3000, 'history');
+  const small = 'fits in the window. '.repeat(15).trim(); // a frame under 512 bytes
+  const large = 'does not fit in the window. '.repeat(40).trim();
+  const compressed = [];
+  for (const message of [small, large]) {
+    ws.send('chat-message', { message });
+    const f = await ws.nextFrame((x) => x.opcode === OP.text && textOf(x).includes(message.slice(0, 30)), 3000,
+      'the chat message');
+    const plainSize = Buffer.byteLength(textOf(f));
+    assert.equal(f.rsv1, plainSize <= 512, `${plainSize}-byte message, compressed: ${f.rsv1}`);
+    assert.equal(JSON.parse(textOf(f)).data.message, message);
+    compressed.push(f.rsv1);
+  }
+  assert.deepEqual(compressed, [true, false]);
+  ws.destroy();
+});
+
 test('RSV1 on a continuation frame closes with 1002', async () => {
   const ws = await openDeflate();
   const c = deflate(nope(500));
