@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "loadgen/client.hpp"
+#include "loadgen/dialect.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/proc_stats.hpp"
 
@@ -60,7 +61,7 @@ private:
 struct totals {
   std::uint64_t attempted = 0, joined = 0, failed = 0, sent = 0, expected = 0, delivered = 0, acked = 0;
   std::uint64_t frames = 0, bytes_in = 0, err_connect = 0, err_upgrade = 0, err_timeout = 0, err_closed = 0;
-  std::uint64_t err_event = 0, err_protocol = 0, send_backlog = 0, skipped_sends = 0;
+  std::uint64_t err_event = 0, err_protocol = 0, send_backlog = 0, skipped_sends = 0, compressed = 0;
   std::int64_t last_join_us = 0;
   std::uint64_t errors() const {
     return err_connect + err_upgrade + err_timeout + err_closed + err_event + err_protocol + send_backlog;
@@ -105,6 +106,7 @@ struct app {
       t.err_protocol += ld(c.err_protocol);
       t.send_backlog += ld(c.send_backlog);
       t.skipped_sends += ld(c.skipped_sends);
+      t.compressed += ld(c.compressed);
       t.last_join_us = std::max(t.last_join_us, c.last_join_us.load(std::memory_order_relaxed));
     }
     return t;
@@ -474,6 +476,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   app a(parse_options(argc, argv));
   auto& opt = a.opt;
+  text::prose_padding = opt.prose;
   a.deadline = now_us() + static_cast<std::int64_t>(opt.max_seconds * 1e6);
 
   const auto fd_limit = raise_fd_limit(std::uint64_t{opt.connections} + 256);
@@ -534,6 +537,7 @@ int main(int argc, char** argv) {
   a.add_errors(j, tot);
   j.add("sent", static_cast<double>(tot.sent)).add("delivered", static_cast<double>(tot.delivered))
       .add("acked", static_cast<double>(tot.acked)).add("bytes_in", static_cast<double>(tot.bytes_in))
+      .add("deflate", opt.deflate).add("compressed_in", static_cast<double>(tot.compressed))
       .add("wall_seconds", static_cast<double>(now_us() - t0) / 1e6)
       .add("loadgen_cpu_seconds", static_cast<double>(self_cpu_us() - cpu0) / 1e6)
       .add("server_alive", opt.server_pid <= 0 || read_rss_kib(opt.server_pid) >= 0)

@@ -8,6 +8,8 @@ const fs = require('fs');
 const path = require('path');
 
 const [scenario, rawFile, outDir, workDir, command, machine] = process.argv.slice(2);
+// fanout-deflate is measured and reported as fanout; only its files are its own.
+const kind = scenario.replace(/-deflate$/, '');
 const lines = fs.readFileSync(rawFile, 'utf8').split('\n').filter((l) => l.trim());
 const records = lines.map((l) => JSON.parse(l));
 
@@ -19,7 +21,7 @@ const metrics = {
   storm: { headline: 'connections_per_s', headlineName: 'connections/s (connect + upgrade + join, no errors)', cost: 'cpu_us_per_connection', costName: 'server CPU µs per connection' },
   shop: { headline: 'deliveries_per_s', headlineName: 'chat deliveries/s', cost: 'cpu_us_per_delivery', costName: 'server CPU µs per chat delivery' },
   idle: { headline: 'connections_per_s', headlineName: 'connections/s while joining', cost: 'cpu_us_per_connection', costName: 'server CPU µs per connection' },
-}[scenario];
+}[kind];
 if (!metrics) throw new Error(`unknown scenario ${scenario}`);
 
 const median = (xs) => {
@@ -62,12 +64,12 @@ for (const g of groups.values()) {
     ? `${fmt(Math.min(...g.runs.map((x) => x[metrics.headline] || 0)))}–${fmt(Math.max(...g.runs.map((x) => x[metrics.headline] || 0)))}`
     : '';
 }
-const order = ['roomcast', 'ws', 'shopws', 'socketio', 'limit'];
+const order = ['roomcast', 'ws', 'wsdeflate', 'shopws', 'socketio', 'limit'];
 const rows = [...groups.values()].filter((g) => g.rep)
   .sort((a, b) => order.indexOf(a.server) - order.indexOf(b.server) || a.dialect.localeCompare(b.dialect));
 
 // The highest step rate every server kept up with: latencies compared at the same load.
-const messagingScenario = !['idle', 'storm'].includes(scenario);
+const messagingScenario = !['idle', 'storm'].includes(kind);
 let commonRate;
 if (messagingScenario && rows.length) {
   const okRates = rows.map((g) => new Set((g.rep.steps || []).filter((s) => s.ok).map((s) => s.rate)));
@@ -99,17 +101,17 @@ const desc = {
   shop: r0 && `One live stream watched by ${r0.connections} connections (connection 0 is the admin that starts it over WebSocket; the others register as customers); ${r0.senders ?? 'some'} viewers chat at a per-viewer rate that ${steps}, and every 4th of their messages comes with a toggle_like (a stream_update to everyone, counted in frames, not in deliveries). Every chat message goes to every registered connection. roomcast stores each chat message and each like in SQLite (synchronous=full) before it broadcasts; the Node peer keeps everything in memory.`,
   idle: r0 && `${r0.connections} connections joined in rooms of ${r0.room_size}, then idle. RSS per connection = (server RSS after the joins − RSS before any client) / connections.`,
   storm: r0 && `New connections (TCP connect + WebSocket upgrade + join, rooms of ${r0.room_size}) opened at ${fmt(r0.start_rate)}/s, ×${fmt(r0.rate_factor, 1)} each step (at most ${r0.connections} per step, closed before the next), until a step has errors or timeouts or reaches under 80 % of its target rate; the result is the best rate reached without errors.`,
-}[scenario];
+}[kind];
 if (desc) md += `${desc}\n\n`;
 
-if (scenario === 'idle') {
+if (kind === 'idle') {
   md += '| server | dialect | joined | connections/s | RSS before MiB | RSS after MiB | RSS per connection KiB | idle server CPU % | errors |\n';
   md += '|---|---|---:|---:|---:|---:|---:|---:|---:|\n';
   for (const g of rows) {
     const r = g.rep;
     md += `| ${label(g)} | ${g.dialect} | ${fmt(r.joined)} | ${fmt(r.connections_per_s)} | ${mib(r.rss_before_kib)} | ${mib(r.rss_after_kib)} | ${fmt((r.rss_per_connection_bytes || -1024) / 1024, 1)} | ${fmt(r.idle_server_cpu_pct, 1)} | ${fmt(r.errors)} |\n`;
   }
-} else if (scenario === 'storm') {
+} else if (kind === 'storm') {
   md += '| server | dialect | connections/s | best with errors | server CPU µs/connection | stopped by errors | server RSS MiB | errors |\n';
   md += '|---|---|---:|---:|---:|---|---:|---:|\n';
   for (const g of rows) {
@@ -117,7 +119,7 @@ if (scenario === 'idle') {
     md += `| ${label(g)} | ${g.dialect} | ${fmt(r.connections_per_s)} | ${fmt(r.max_connections_per_s_with_errors)} | ${fmt(r.cpu_us_per_connection, 1)} | ${r.stopped_by_errors ? 'yes' : 'no'} | ${mib(r.server_rss_kib)} | ${fmt(r.errors)} |\n`;
   }
 } else {
-  const durable = scenario === 'durable';
+  const durable = kind === 'durable';
   md += `| server | dialect | ${durable ? 'acked msgs/s (peak) | sustained acked/s | ack p50 ms | ack p99 ms | deliveries/s' : 'deliveries/s (peak) | sustained deliveries/s'} | p50 ms | p99 ms | p99.9 ms | ${durable ? 'ack ' : ''}p99 ms at the common load | CPU µs/delivery | server CPU % | server RSS MiB | loadgen CPU % | errors |\n`;
   md += `|---|---|${durable ? '---:|---:|---:|---:|---:|' : '---:|---:|'}---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`;
   for (const g of rows) {
@@ -132,7 +134,7 @@ if (scenario === 'idle') {
   md += '\nPeak = most per second in any step (the server at capacity, latency then grows); sustained = best step that kept up, whose latencies are shown.';
   md += ' CPU µs/delivery is the server\'s user+system time over the peak step divided by its deliveries.';
   md += commonRate !== undefined
-    ? ` The common load is the step every server kept up with: ${fmt(commonRate, commonRate < 10 ? 1 : 0)} msgs/s ${scenario === 'fanout' ? 'from the sender' : scenario === 'shop' ? 'per chatting viewer' : 'per member'}.\n`
+    ? ` The common load is the step every server kept up with: ${fmt(commonRate, commonRate < 10 ? 1 : 0)} msgs/s ${kind === 'fanout' ? 'from the sender' : kind === 'shop' ? 'per chatting viewer' : 'per member'}.\n`
     : ' No step rate was kept up with by every server, so there is no common load to compare latencies at.\n';
 }
 
@@ -140,7 +142,7 @@ if (scenario === 'idle') {
 const ratioLines = [];
 const find = (server, dialect) => rows.find((g) => g.server === server && g.dialect === dialect);
 const skippedRoomcast = [...groups.values()].find((g) => g.server === 'roomcast' && g.skipped);
-for (const peer of ['ws', 'shopws', 'socketio', 'limit']) {
+for (const peer of ['ws', 'wsdeflate', 'shopws', 'socketio', 'limit']) {
   const p = [...groups.values()].find((g) => g.server === peer);
   if (!p) continue;
   const dialect = p.dialect;
@@ -157,7 +159,7 @@ for (const peer of ['ws', 'shopws', 'socketio', 'limit']) {
   ratioLines.push(`ratio roomcast/${peer}: ${b > 0 ? (a / b).toFixed(2) : 'n/a'}`);
   const ca = rc.rep[metrics.cost], cb = pr[metrics.cost];
   ratioLines.push(`cpu-per-delivery roomcast/${peer}: ${ca > 0 && cb > 0 ? (ca / cb).toFixed(2) : 'n/a'}`);
-  if (scenario === 'idle') {
+  if (kind === 'idle') {
     const ra = rc.rep.rss_per_connection_bytes, rb = pr.rss_per_connection_bytes;
     ratioLines.push(`rss-per-connection roomcast/${peer}: ${ra > 0 && rb > 0 ? (ra / rb).toFixed(2) : 'n/a'}`);
   }
@@ -165,9 +167,9 @@ for (const peer of ['ws', 'shopws', 'socketio', 'limit']) {
 md += `\n## roomcast against the others\n\nratio = ${metrics.headlineName} of roomcast ÷ the other server's (above 1: roomcast is faster); cpu-per-delivery = ${metrics.costName}, roomcast ÷ the other (below 1: roomcast is cheaper).\n\n\`\`\`\n${ratioLines.join('\n')}\n\`\`\`\n`;
 
 // Every step of every run, for the curious.
-if (scenario !== 'idle') {
+if (kind !== 'idle') {
   md += '\n## Steps\n\n';
-  if (scenario === 'storm') {
+  if (kind === 'storm') {
     md += '| server | dialect | round | target conn/s | joined | failed | achieved conn/s | ok |\n|---|---|---:|---:|---:|---:|---:|---|\n';
     for (const g of rows) for (const r of g.runs) for (const s of r.steps || [])
       md += `| ${g.server} | ${g.dialect} | ${r.round} | ${fmt(s.rate)} | ${fmt(s.joined)} | ${fmt(s.failed)} | ${fmt(s.connections_per_s)} | ${s.ok ? 'yes' : 'no'} |\n`;
@@ -192,22 +194,22 @@ const messaging = messagingScenario;
 fs.writeFileSync(bars, rows.map((g, i) => {
   const r = g.rep;
   const first = r[metrics.headline] || 0;
-  const second = scenario === 'idle' ? (r.rss_per_connection_bytes || 0) / 1024 : Math.max(0, r.cpu_us_per_connection || 0);
+  const second = kind === 'idle' ? (r.rss_per_connection_bytes || 0) / 1024 : Math.max(0, r.cpu_us_per_connection || 0);
   return `${i} "${g.server}\\n${g.dialect}" ${first} ${second}\n`;
 }).join(''));
 fs.writeFileSync(curves, rows.map((g) => {
   const pts = (g.rep.steps || []).filter((s) => s.deliveries_per_s > 0 && s.p99_ms > 0);
-  return `"${g.server} (${g.dialect})"\n${pts.map((s) => `${s.deliveries_per_s} ${scenario === 'durable' ? s.ack_p99_ms || s.p99_ms : s.p99_ms}`).join('\n') || '1 1'}\n\n\n`;
+  return `"${g.server} (${g.dialect})"\n${pts.map((s) => `${s.deliveries_per_s} ${kind === 'durable' ? s.ack_p99_ms || s.p99_ms : s.p99_ms}`).join('\n') || '1 1'}\n\n\n`;
 }).join(''));
 const left = {
   idle: 'connections/s while joining', storm: 'connections/s (no errors)',
   durable: 'acknowledged messages/s (peak)', fanout: 'deliveries/s (peak)', rooms: 'deliveries/s (peak)',
-}[scenario];
+}[kind];
 const right = {
   idle: 'server RSS per idle connection (KiB)', storm: 'server CPU µs per connection',
   durable: 'ack p99 (ms) against deliveries/s, one point per step', fanout: 'p99 latency (ms) against deliveries/s, one point per step',
   rooms: 'p99 latency (ms) against deliveries/s, one point per step',
-}[scenario];
+}[kind];
 let gp = `set terminal pngcairo size 1300,540 font ",10"
 set output "${path.join(outDir, `${scenario}.png`)}"
 set multiplot layout 1,2 title "roomcast benchmark: ${scenario} (${command})"

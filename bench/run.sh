@@ -3,7 +3,11 @@
 # `ws` conference server, the socket.io@4 /chat server and the C++ limit
 # server, alternating between them in one run, all on 127.0.0.1.
 #
-#   bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]
+#   bench/run.sh fanout|rooms|idle|storm|durable|shop|fanout-deflate|all [--quick]
+#
+# fanout-deflate: fanout with permessage-deflate on both sides (loadgen
+# --deflate --prose, chat of a few hundred bytes), roomcast against the Node
+# `ws` server with perMessageDeflate on (WS_DEFLATE=1); not part of "all".
 #
 # Writes bench/results/SCENARIO.md and SCENARIO.png and ends with one line per
 # comparison: "ratio roomcast/PEER: X.XX" and "cpu-per-delivery roomcast/PEER: X.XX".
@@ -21,11 +25,11 @@ quick=0
 for a in "$@"; do
   case $a in
   --quick) quick=1 ;;
-  fanout | rooms | idle | storm | durable | shop | all) scenario=$a ;;
-  *) echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]" >&2; exit 2 ;;
+  fanout | rooms | idle | storm | durable | shop | fanout-deflate | all) scenario=$a ;;
+  *) echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|fanout-deflate|all [--quick]" >&2; exit 2 ;;
   esac
 done
-[ -n "$scenario" ] || { echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|all [--quick]" >&2; exit 2; }
+[ -n "$scenario" ] || { echo "usage: bench/run.sh fanout|rooms|idle|storm|durable|shop|fanout-deflate|all [--quick]" >&2; exit 2; }
 
 rounds=${BENCH_ROUNDS:-$([ $quick = 1 ] && echo 1 || echo 3)}
 threads=${BENCH_THREADS:-1}
@@ -148,6 +152,7 @@ start_server() {
       --config "$here/configs/roomcast-bench.toml" >"$log" 2>&1 &
     ;;
   ws) "${prio[@]}" node "$here/peers/conference_ws.js" 0 >"$log" 2>&1 & ;;
+  wsdeflate) WS_DEFLATE=1 "${prio[@]}" node "$here/peers/conference_ws.js" 0 >"$log" 2>&1 & ;;
   shopws) JWT_SECRET=roomcast-bench-secret "${prio[@]}" node "$here/peers/shop_ws.js" 0 >"$log" 2>&1 & ;;
   socketio) JWT_SECRET=roomcast-bench-secret "${prio[@]}" node "$here/peers/chatrooms_socketio.js" 0 >"$log" 2>&1 & ;;
   limit) "${prio[@]}" "$limit" --listen 127.0.0.1:0 >"$log" 2>&1 & ;;
@@ -206,6 +211,8 @@ scenario_args() { # SCENARIO -> loadgen arguments
   if [ $quick = 1 ]; then
     case $1 in
     fanout) echo "--connections 200 --rate 250 --rate-factor 4 --rate-max 1e7 --max-steps 4 --duration 1 --warmup 1 --drain 1 --max-seconds 30" ;;
+    # ws compressing per recipient keeps up with far less: start low.
+    fanout-deflate) echo "--connections 200 --rate 5 --rate-factor 4 --rate-max 1e7 --max-steps 7 --duration 1 --warmup 1 --drain 1 --max-seconds 60 --deflate --prose --payload 300" ;;
     rooms) echo "--connections 500 --room-size 10 --rate 2 --rate-factor 4 --rate-max 1e6 --max-steps 4 --duration 1 --warmup 1 --drain 1 --max-seconds 30" ;;
     durable) echo "--connections 200 --room-size 10 --rate 2 --rate-factor 4 --rate-max 1e6 --max-steps 4 --duration 1 --warmup 1 --drain 1 --max-seconds 30" ;;
     idle) echo "--connections $(cap 5000) --room-size 10 --duration 2 --max-seconds 30" ;;
@@ -215,6 +222,7 @@ scenario_args() { # SCENARIO -> loadgen arguments
   else
     case $1 in
     fanout) echo "--connections 1000 --rate 20 --rate-factor 2 --rate-max 1e7 --max-steps 12 --duration 3 --warmup 2 --drain 3 --max-seconds 240" ;;
+    fanout-deflate) echo "--connections 1000 --rate 2 --rate-factor 2 --rate-max 1e7 --max-steps 13 --duration 3 --warmup 2 --drain 3 --max-seconds 300 --deflate --prose --payload 300" ;;
     rooms) echo "--connections 5000 --room-size 10 --rate 0.5 --rate-factor 2 --rate-max 1e6 --max-steps 12 --duration 3 --warmup 2 --drain 3 --max-seconds 240" ;;
     durable) echo "--connections 2000 --room-size 10 --rate 0.5 --rate-factor 2 --rate-max 1e6 --max-steps 12 --duration 3 --warmup 2 --drain 3 --max-seconds 240" ;;
     idle) echo "--connections $(cap 19000) --room-size 10 --duration 5 --max-seconds 240" ;;
@@ -235,6 +243,8 @@ run_scenario() {
   local combos=("roomcast:conference" "ws:conference" "limit:conference" "socketio:socketio" "roomcast:socketio")
   # shop: roomcast's shop dialect against the Node `ws` server written like the contract's.
   [ "$scen" = shop ] && combos=("roomcast:shop" "shopws:shop")
+  # fanout-deflate: compression on for both (the loadgen offers it, as browsers do).
+  [ "$scen" = fanout-deflate ] && combos=("roomcast:conference" "wsdeflate:conference")
   say "== $scen: ${args[*]} (rounds: $rounds, loadgen threads: $threads)"
   for c in "${combos[@]}"; do
     local srv=${c%%:*} dia=${c##*:}
@@ -243,7 +253,7 @@ run_scenario() {
     elif [ "$srv" = roomcast ] && [ "$dia" = socketio ] && [ $roomcast_sio = 0 ]; then
       say "skipping roomcast (socketio): $roomcast_sio_why"
       echo "{\"server\":\"roomcast\",\"dialect\":\"socketio\",\"skipped\":\"$roomcast_sio_why\"}" >>"$raw"
-    elif { [ "$srv" = ws ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ]; then
+    elif { [ "$srv" = ws ] || [ "$srv" = wsdeflate ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ]; then
       echo "{\"server\":\"$srv\",\"dialect\":\"$dia\",\"skipped\":\"npm install failed\"}" >>"$raw"
     fi
   done
@@ -255,7 +265,7 @@ run_scenario() {
       local srv=${c%%:*} dia=${c##*:}
       [ "$srv" = roomcast ] && [ -z "$roomcast_bin" ] && continue
       [ "$srv" = roomcast ] && [ "$dia" = socketio ] && [ $roomcast_sio = 0 ] && continue
-      { [ "$srv" = ws ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ] && continue
+      { [ "$srv" = ws ] || [ "$srv" = wsdeflate ] || [ "$srv" = socketio ] || [ "$srv" = shopws ]; } && [ $peers_ok = 0 ] && continue
       local bg waited=0
       bg=$(background_cpu)
       while [ "$bg" -gt 50 ] && [ $waited -lt "$quiet_wait" ]; do
@@ -270,7 +280,7 @@ run_scenario() {
       fi
       say "round $r: $srv ($dia) on port $server_port, pid $server_pid"
       local out
-      out=$("${prio[@]}" "$loadgen" --target "127.0.0.1:$server_port" --dialect "$dia" --scenario "$scen" \
+      out=$("${prio[@]}" "$loadgen" --target "127.0.0.1:$server_port" --dialect "$dia" --scenario "${scen%-deflate}" \
         --server-pid "$server_pid" --label "$srv" --threads "$threads" "${args[@]}" \
         2> >(grep --line-buffered '^loadgen:' | sed -u "s/^loadgen:/  $srv:/" >&3) || true)
       stop_server

@@ -79,18 +79,22 @@ inline void append_frame(std::string& out, std::uint8_t op, std::string_view pay
 struct frame {
   std::uint8_t opcode = 0;
   bool fin = true;
+  bool rsv1 = false; ///< permessage-deflate: a compressed message (only if allowed)
   std::string_view payload;
 };
 
 enum class parse_status { complete, incomplete, too_large, bad };
 
 /// Parses the frame at the start of `data`. On `complete`, `used` is its full
-/// length and a masked payload has been unmasked in place.
+/// length and a masked payload has been unmasked in place. `allow_rsv1`:
+/// permessage-deflate was negotiated.
 inline parse_status parse_frame(char* data, std::size_t len, std::size_t max_payload, frame& f,
-                                std::size_t& used) {
+                                std::size_t& used, bool allow_rsv1 = false) {
   if (len < 2) return parse_status::incomplete;
   const auto* p = reinterpret_cast<const unsigned char*>(data);
-  if (p[0] & 0x70) return parse_status::bad; // no extensions negotiated
+  if (p[0] & 0x30) return parse_status::bad; // no extension uses RSV2/RSV3
+  f.rsv1 = (p[0] & 0x40) != 0;
+  if (f.rsv1 && !allow_rsv1) return parse_status::bad;
   f.fin = (p[0] & 0x80) != 0;
   f.opcode = p[0] & 0x0F;
   const bool masked = (p[1] & 0x80) != 0;

@@ -144,6 +144,12 @@ const std::map<std::string, setter>& keys() {
     {"server.cors_origins", list(&settings::cors_origins)},
     {"server.rate_limit_per_second", real(&settings::rate_limit_per_second)},
     {"server.rate_limit_burst", real(&settings::rate_limit_burst)},
+    {"server.deflate", boolean(&settings::deflate)},
+    {"server.deflate_threshold", number<std::size_t>(&settings::deflate_threshold, 0, 64u << 20)},
+    {"server.deflate_level", number(&settings::deflate_level, 1, 9)},
+    {"server.deflate_mem_level", number(&settings::deflate_mem_level, 1, 9)},
+    {"server.deflate_client_window_bits", number(&settings::deflate_client_window_bits, 9, 15)},
+    {"server.deflate_client_context_takeover", boolean(&settings::deflate_client_context_takeover)},
     {"server.env",
      [](settings& s, const std::string& v) -> std::string {
        if (v != "development" && v != "production" && v != "test")

@@ -51,6 +51,22 @@ struct settings {
   /// spdlog level: trace | debug | info | warn | error | critical | off
   /// (SPDLOG_LEVEL in the environment wins).
   std::string log_level = "info";
+  /// permessage-deflate (RFC 7692): offered to clients that ask for it.
+  bool deflate = true;
+  /// Outbound messages smaller than this go uncompressed.
+  std::size_t deflate_threshold = 256;
+  /// zlib level (1 fastest .. 9 smallest) and memory level (1..9) of the
+  /// compressor; a broadcast is compressed once, not per recipient.
+  int deflate_level = 6;
+  int deflate_mem_level = 8;
+  /// Largest LZ77 window (bits, 9..15) a client may compress with: the
+  /// inflater needs 2^bits bytes while it inflates.
+  int deflate_client_window_bits = 15;
+  /// false: clients are asked for client_no_context_takeover, so an
+  /// inflater is needed only while a message is inflated and idle clients
+  /// hold none; true: each client keeps its own inflater (2^bits + ~7 KiB)
+  /// for its connection's life, for better compression of what it sends.
+  bool deflate_client_context_takeover = false;
 
   // [socketio]
   std::string socketio_path = "/socket.io/";

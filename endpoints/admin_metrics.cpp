@@ -90,6 +90,13 @@ std::string render_metrics(const metrics_inputs& in) {
           static_cast<double>(t.eio_upgrades));
   counter("roomcast_engineio_polls_total", "Engine.IO long-polling requests answered.",
           static_cast<double>(t.eio_polls));
+  counter("roomcast_deflate_frames_compressed_total",
+          "Outbound frames compressed with permessage-deflate (once per frame, whatever its recipients).",
+          static_cast<double>(t.deflate_compressed));
+  counter("roomcast_deflate_frames_sent_total", "Compressed frames written to clients.",
+          static_cast<double>(t.deflate_sent));
+  counter("roomcast_deflate_messages_inflated_total", "Compressed client messages inflated.",
+          static_cast<double>(t.deflate_inflated));
 
   auto& by_dialect = prometheus::BuildGauge()
                        .Name("roomcast_connections")

@@ -4,7 +4,7 @@
 
 namespace roomcast {
 
-std::string upgrade_response(std::string_view key) {
+std::string upgrade_response(std::string_view key, std::string_view extensions) {
   boost::beast::websocket::detail::sec_ws_accept_type accept;
   boost::beast::websocket::detail::make_sec_ws_accept(accept, key);
   std::string out = "HTTP/1.1 101 Switching Protocols\r\n"
@@ -13,6 +13,10 @@ std::string upgrade_response(std::string_view key) {
                     "Server: roomcast\r\n"
                     "Sec-WebSocket-Accept: ";
   out.append(accept.data(), accept.size());
+  if (!extensions.empty()) {
+    out += "\r\nSec-WebSocket-Extensions: ";
+    out += extensions;
+  }
   out += "\r\n\r\n";
   return out;
 }

@@ -15,6 +15,7 @@
 #include <cctype>
 #include <deque>
 
+#include "gateway/deflate_negotiation.hpp"
 #include "gateway/handshake.hpp"
 #include "gateway/route_deadline.hpp"
 #include "gateway/router.hpp"
@@ -282,8 +283,27 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
     auto admission = route->endpoint->accept(r);
     if (auto* refusal = std::get_if<http_response>(&admission))
       return reply(std::move(*refusal), false);
-    accept(std::move(std::get<std::unique_ptr<ws_connection>>(admission)),
-           upgrade_response({key.data(), key.size()}), std::move(r.path));
+    auto deflate = negotiate(r);
+    auto response = upgrade_response({key.data(), key.size()}, deflate ? deflate->response : std::string_view{});
+    accept(std::move(std::get<std::unique_ptr<ws_connection>>(admission)), std::move(response), std::move(r.path),
+           std::move(deflate));
+  }
+
+  /// permessage-deflate, if enabled and offered (the offers may come in
+  /// several header fields; the whole request is bounded by header_limit).
+  std::optional<deflate_agreement> negotiate(const http_request& r) const {
+    if (!ctx.cfg.deflate)
+      return std::nullopt;
+    std::string offers;
+    for (auto& [name, value] : r.headers)
+      if (name == "sec-websocket-extensions") {
+        if (!offers.empty())
+          offers += ',';
+        offers += value;
+      }
+    if (offers.empty())
+      return std::nullopt;
+    return negotiate_deflate(offers, {ctx.cfg.deflate_client_window_bits, ctx.cfg.deflate_client_context_takeover});
   }
 
   void reply(http_response r, bool keep_alive) {
@@ -307,11 +327,12 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
     });
   }
 
-  void accept(std::unique_ptr<ws_connection> conn, std::string response_text, std::string path) {
+  void accept(std::unique_ptr<ws_connection> conn, std::string response_text, std::string path,
+              std::optional<deflate_agreement> deflate) {
     upgrade = std::move(response_text);
     asio::async_write(socket, asio::buffer(upgrade),
-                      [self = shared_from_this(), conn = std::move(conn),
-                       path = std::move(path)](const boost::system::error_code& ec, std::size_t) mutable {
+                      [self = shared_from_this(), conn = std::move(conn), path = std::move(path),
+                       deflate = std::move(deflate)](const boost::system::error_code& ec, std::size_t) mutable {
                         if (ec)
                           return;
                         // Bytes the client sent right behind its request belong to the WebSocket.
@@ -320,7 +341,7 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
                         self->slot.upgraded();
                         auto ws = std::make_shared<basic_websocket_session<Stream>>(
                           std::move(self->socket), self->ctx, std::move(conn), std::move(self->slot),
-                          self->tls_context);
+                          self->tls_context, deflate ? &*deflate : nullptr);
                         self->ctx.connections->add(ws, self->remote, std::move(path));
                         ws->start(std::move(leftover));
                       });

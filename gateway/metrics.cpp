@@ -14,6 +14,9 @@ totals& totals::operator+=(const lane& l) {
   eio_websocket_opened += l.eio_websocket_opened.load(r);
   eio_upgrades += l.eio_upgrades.load(r);
   eio_polls += l.eio_polls.load(r);
+  deflate_compressed += l.deflate_compressed.load(r);
+  deflate_sent += l.deflate_sent.load(r);
+  deflate_inflated += l.deflate_inflated.load(r);
   return *this;
 }
 

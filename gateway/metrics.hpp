@@ -25,6 +25,9 @@ struct lane {
   std::atomic<std::uint64_t> eio_websocket_opened{0}; ///< Engine.IO sessions opened directly over WebSocket
   std::atomic<std::uint64_t> eio_upgrades{0};         ///< polling sessions upgraded to WebSocket
   std::atomic<std::uint64_t> eio_polls{0};            ///< polling GETs answered
+  std::atomic<std::uint64_t> deflate_compressed{0};   ///< frames compressed (once per broadcast)
+  std::atomic<std::uint64_t> deflate_sent{0};         ///< compressed frames written to clients
+  std::atomic<std::uint64_t> deflate_inflated{0};     ///< compressed client messages inflated
 };
 
 /// The lanes summed at one moment.
@@ -39,6 +42,9 @@ struct totals {
   std::uint64_t eio_websocket_opened = 0;
   std::uint64_t eio_upgrades = 0;
   std::uint64_t eio_polls = 0;
+  std::uint64_t deflate_compressed = 0;
+  std::uint64_t deflate_sent = 0;
+  std::uint64_t deflate_inflated = 0;
   totals& operator+=(const lane& l);
   friend bool operator==(const totals&, const totals&) = default;
 };

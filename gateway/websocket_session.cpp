@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include "gateway/deflate_codec.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/write_batcher.hpp"
 
@@ -30,7 +31,7 @@ constexpr std::size_t tls_read_bytes = 16 * 1024; // one TLS record
 template <class Stream>
 basic_websocket_session<Stream>::basic_websocket_session(Stream&& stream, gateway_context& ctx,
                                                          std::unique_ptr<ws_connection> conn, connection_slot slot,
-                                                         tls_context_ptr tls)
+                                                         tls_context_ptr tls, const deflate_agreement* deflate)
   : tls_(std::move(tls)),
     stream_(std::move(stream)),
     ctx_(ctx),
@@ -40,6 +41,12 @@ basic_websocket_session<Stream>::basic_websocket_session(Stream&& stream, gatewa
     timer_(stream_.get_executor()),
     batcher_(write_batcher::of(stream_.get_executor())) {
   ++ctx_.open_sessions;
+  if (deflate) {
+    deflate_ = true;
+    parser_.enable_deflate(!deflate->client_no_context_takeover, ctx_.cfg.deflate_client_window_bits);
+    if (deflate->server_window_bits < 15)
+      deflate_max_payload_ = std::size_t{1} << deflate->server_window_bits;
+  }
 }
 
 template <class Stream>
@@ -188,6 +195,15 @@ void basic_websocket_session<Stream>::on_frame(const ws_event& e) {
       // RFC 6455 8.1: a text message that is not UTF-8 fails the connection.
       spdlog::info("invalid UTF-8 in a text message; closing with 1007");
       return start_closing(make_close_frame(1007, "invalid UTF-8"), true, close_timeout);
+    case ws_event_kind::inflated_too_big:
+      // A compressed message past the limit from a client that keeps its
+      // window: skipping it would leave the two windows out of step.
+      spdlog::info("compressed message over {} bytes; closing with 1009", ctx_.cfg.max_frame_bytes);
+      return start_closing(make_close_frame(1009, "message too big"), true, close_timeout);
+    case ws_event_kind::bad_deflate:
+      // Invalid compressed data is invalid payload data (as Autobahn expects).
+      spdlog::info("invalid permessage-deflate data; closing with 1007");
+      return start_closing(make_close_frame(1007, "invalid compressed data"), true, close_timeout);
     case ws_event_kind::protocol:
       spdlog::info("websocket protocol error; closing with 1002");
       return start_closing(make_close_frame(1002, "protocol error"), true, close_timeout);
@@ -210,7 +226,23 @@ void basic_websocket_session<Stream>::command_done() {
 // -- writing ------------------------------------------------------------------
 
 template <class Stream>
+wire_frame_ptr basic_websocket_session<Stream>::for_deflate(wire_frame_ptr frame) const {
+  auto n = frame->payload().size();
+  auto op = frame->opcode();
+  if (n < ctx_.cfg.deflate_threshold || n > deflate_max_payload_ || (op != ws_opcode::text && op != ws_opcode::binary)
+      || frame->compressed())
+    return frame;
+  auto& cfg = ctx_.cfg;
+  // The first client to get this frame compresses it; the others reuse that.
+  const auto& z = frame->deflated(
+    [&cfg](const wire_frame& plain) { return deflate_frame(plain, cfg.deflate_level, cfg.deflate_mem_level); });
+  return z ? z : frame;
+}
+
+template <class Stream>
 bool basic_websocket_session<Stream>::send(wire_frame_ptr frame) {
+  if (deflate_)
+    frame = for_deflate(std::move(frame)); // outside the lock: compressing takes a while
   std::unique_lock lk(mu_);
   if (closing_)
     return false;
@@ -437,6 +469,13 @@ bool basic_websocket_session<Stream>::finish_batch() {
   bool sent_close = false;
   for (auto& f : batch_)
     sent_close |= f == close_frame_;
+  if (deflate_) {
+    std::uint64_t compressed = 0;
+    for (auto& f : batch_)
+      compressed += f->compressed();
+    if (compressed)
+      metrics::bump(&metrics::lane::deflate_sent, compressed);
+  }
   metrics::bump(&metrics::lane::deliveries_out, batch_.size());
   batch_.clear();
   if (batch_.capacity() > 64)

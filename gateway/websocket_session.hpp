@@ -17,6 +17,7 @@
 
 #include "wire/client_link.hpp"
 #include "gateway/connection_slot.hpp"
+#include "gateway/deflate_negotiation.hpp"
 #include "gateway/gateway_context.hpp"
 #include "gateway/tls_context.hpp"
 #include "gateway/tls_stream.hpp"
@@ -42,8 +43,10 @@ public:
   /// private member function below runs on that thread, unsynchronized.
   /// `slot`: the connection's place under the limits, from the HTTP session.
   /// `tls`: the context `stream` was made with (kept while it lives).
+  /// `deflate`: the permessage-deflate agreement, if one was made.
   basic_websocket_session(Stream&& stream, gateway_context& ctx, std::unique_ptr<ws_connection> conn,
-                          connection_slot slot = {}, tls_context_ptr tls = nullptr);
+                          connection_slot slot = {}, tls_context_ptr tls = nullptr,
+                          const deflate_agreement* deflate = nullptr);
   ~basic_websocket_session() override;
 
   /// Starts the endpoint's connection and reading. `leftover`: bytes the
@@ -83,6 +86,9 @@ private:
   /// waiting ones only the latest ping is answered (RFC 6455 5.5.3).
   void send_pong(std::string_view payload);
   void send_control(wire_frame_ptr frame);
+  /// What this client gets for `frame`: its compressed variant (made once,
+  /// shared with every other such client) when that pays, else `frame`.
+  wire_frame_ptr for_deflate(wire_frame_ptr frame) const;
   void schedule_flush_locked();
   void do_write();
   void do_write_plain();
@@ -105,6 +111,10 @@ private:
   connection_slot slot_; ///< I/O thread; given back when the socket closes
   std::unique_ptr<ws_connection> conn_; ///< I/O thread; null once released
   ws_parser parser_;
+  bool deflate_ = false; ///< permessage-deflate negotiated (fixed at construction)
+  /// The client limited our window (server_max_window_bits): only messages
+  /// that fit it are compressed (each is compressed on its own).
+  std::size_t deflate_max_payload_ = static_cast<std::size_t>(-1);
   std::string pending_; ///< bytes of an incomplete frame; empty when idle
   std::chrono::steady_clock::time_point last_read_;
   std::chrono::steady_clock::time_point last_ping_;

@@ -4,15 +4,21 @@
 
 namespace roomcast {
 
-std::size_t ws_parser::read_header(const char* p, std::size_t n, frame_header& h) {
+std::size_t ws_parser::read_header(const char* p, std::size_t n, frame_header& h, bool deflate) {
   if (n < 2)
     return 0;
   auto b0 = static_cast<std::uint8_t>(p[0]);
   auto b1 = static_cast<std::uint8_t>(p[1]);
-  if (b0 & 0x70)
-    return npos; // RSV bits: no extension was negotiated
+  if (b0 & 0x30)
+    return npos; // RSV2/RSV3: no extension uses them
   auto op = b0 & 0x0F;
   if (!(op <= 0x2 || (op >= 0x8 && op <= 0xA)))
+    return npos;
+  // RSV1 marks a compressed message, only with permessage-deflate and only
+  // on a message's first frame (RFC 7692 6.1): never on control frames or
+  // continuations.
+  h.rsv1 = (b0 & 0x40) != 0;
+  if (h.rsv1 && !(deflate && (op == 0x1 || op == 0x2)))
     return npos;
   h.fin = (b0 & 0x80) != 0;
   h.op = static_cast<ws_opcode>(op);
@@ -68,7 +74,9 @@ void ws_parser::unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4], 
 
 bool ws_parser::take_arrived(const frame_header& h, char* payload, std::size_t available) {
   const auto arrived = std::min<std::uint64_t>(h.length, available);
-  const bool text = h.op == ws_opcode::text || (h.op == ws_opcode::continuation && message_op_ == ws_opcode::text);
+  // A compressed message is checked once inflated.
+  const bool text = !message_compressed_
+                    && (h.op == ws_opcode::text || (h.op == ws_opcode::continuation && message_op_ == ws_opcode::text));
   if (h.op == ws_opcode::text && arrived_ == 0)
     utf8_.reset(); // a new text message
   if (arrived > arrived_) {

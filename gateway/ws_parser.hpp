@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "gateway/deflate_codec.hpp"
 #include "gateway/utf8_validator.hpp"
 #include "wire/wire_frame.hpp"
 
@@ -22,6 +24,8 @@ enum class ws_event_kind : std::uint8_t {
   too_big,   ///< a message over the limit was skipped; the connection goes on
   protocol,  ///< unrecoverable framing error: close with 1002
   bad_utf8,  ///< a text message or close reason is not UTF-8: close with 1007
+  inflated_too_big, ///< past the limit with client context takeover (cannot be skipped): close with 1009
+  bad_deflate,      ///< a compressed message is not valid deflate data: close with 1007
 };
 
 struct ws_event {
@@ -40,6 +44,18 @@ class ws_parser {
 public:
   explicit ws_parser(std::size_t max_message) : max_message_(max_message) {}
 
+  /// permessage-deflate was negotiated: RSV1 on the first frame of a text or
+  /// binary message means its payload is compressed; it is inflated (to at
+  /// most the message limit) when complete, then checked and handed on as
+  /// any other. `context_takeover`: the client keeps its window across
+  /// messages, so this parser keeps an inflater of `window_bits` for its
+  /// life; otherwise the thread's shared one inflates, reset per message.
+  void enable_deflate(bool context_takeover, int window_bits) {
+    deflate_ = true;
+    if (context_takeover)
+      inflater_ = std::make_unique<message_inflater>(window_bits);
+  }
+
   /// Parses every complete frame in [data, data + size), unmasking in place,
   /// and calls `on_event(const ws_event&)` for each. Returns the bytes
   /// consumed; the caller keeps the rest as feed() left it (partly unmasked)
@@ -56,7 +72,7 @@ public:
         continue;
       }
       frame_header h;
-      auto used = read_header(data + pos, size - pos, h);
+      auto used = read_header(data + pos, size - pos, h, deflate_);
       if (used == 0)
         break;
       if (used == npos) {
@@ -69,7 +85,14 @@ public:
         fail(ws_event_kind::protocol, on_event);
         break;
       }
+      if (!h.control && !continuation)
+        message_compressed_ = h.rsv1;
       if (!h.control && (discarding_ || assembled_size(h) > max_message_)) {
+        if (message_compressed_ && inflater_) {
+          // Skipping it would leave the client's window out of step with ours.
+          fail(ws_event_kind::inflated_too_big, on_event);
+          break;
+        }
         // Skip this frame's payload without buffering it.
         bool first = !discarding_;
         discarding_ = !h.fin;
@@ -111,13 +134,15 @@ private:
   struct frame_header {
     bool fin = false;
     bool control = false;
+    bool rsv1 = false; ///< permessage-deflate: the message is compressed
     ws_opcode op = ws_opcode::text;
     std::uint64_t length = 0;
     std::uint8_t mask[4] = {0, 0, 0, 0};
   };
 
   /// 0: need more bytes; npos: protocol error; else the header size.
-  static std::size_t read_header(const char* p, std::size_t n, frame_header& h);
+  /// `deflate`: RSV1 may start a compressed message.
+  static std::size_t read_header(const char* p, std::size_t n, frame_header& h, bool deflate);
   /// Unmasks bytes [offset, offset + n) of a payload, found at p.
   static void unmask(char* p, std::uint64_t n, const std::uint8_t (&mask)[4], std::uint64_t offset);
 
@@ -165,6 +190,8 @@ private:
         if (fragmented_)
           return ws_event_kind::protocol; // a new message inside a fragmented one
         if (h.fin) {
+          if (message_compressed_)
+            return deliver_inflated(h.op, body, on_event);
           if (h.op == ws_opcode::text && !utf8_.complete())
             return ws_event_kind::bad_utf8; // ends inside a character
           on_event(ws_event{h.op == ws_opcode::text ? ws_event_kind::text : ws_event_kind::binary, body, 0});
@@ -180,6 +207,11 @@ private:
         message_.append(body);
         if (h.fin) {
           fragmented_ = false;
+          if (message_compressed_) {
+            auto error = deliver_inflated(message_op_, message_, on_event);
+            std::string{}.swap(message_);
+            return error;
+          }
           if (message_op_ == ws_opcode::text && !utf8_.complete())
             return ws_event_kind::bad_utf8;
           on_event(ws_event{message_op_ == ws_opcode::text ? ws_event_kind::text : ws_event_kind::binary,
@@ -191,6 +223,29 @@ private:
     return ws_event_kind::protocol;
   }
 
+  /// Inflates a whole compressed message and hands it on. One that
+  /// inflates past the limit is skipped like a plain one (inflating stopped
+  /// there, so a zip bomb costs no more); with context takeover it fails the
+  /// connection, as the client's window now holds what ours does not.
+  template <class F>
+  std::optional<ws_event_kind> deliver_inflated(ws_opcode op, std::string_view compressed, F& on_event) {
+    auto& inflater = inflater_ ? *inflater_ : message_inflater::shared();
+    auto status = inflater.inflate(compressed, max_message_, inflated_, !inflater_);
+    std::optional<ws_event_kind> error;
+    if (status == inflate_status::too_big && inflater_)
+      error = ws_event_kind::inflated_too_big;
+    else if (status == inflate_status::too_big)
+      on_event(ws_event{ws_event_kind::too_big, {}, 0});
+    else if (status == inflate_status::corrupt)
+      error = ws_event_kind::bad_deflate;
+    else if (op == ws_opcode::text && !is_valid_utf8(inflated_))
+      error = ws_event_kind::bad_utf8;
+    else
+      on_event(ws_event{op == ws_opcode::text ? ws_event_kind::text : ws_event_kind::binary, inflated_, 0});
+    std::string{}.swap(inflated_); // idle clients hold no buffer
+    return error;
+  }
+
   std::size_t max_message_;
   std::uint64_t skip_ = 0;
   std::uint64_t arrived_ = 0; ///< payload bytes of the waiting frame already unmasked (and checked)
@@ -200,6 +255,10 @@ private:
   bool failed_ = false;
   ws_opcode message_op_ = ws_opcode::text;
   std::string message_;
+  bool deflate_ = false;            ///< permessage-deflate negotiated
+  bool message_compressed_ = false; ///< the message being received has RSV1
+  std::unique_ptr<message_inflater> inflater_; ///< with client context takeover only
+  std::string inflated_;
 };
 
 } // namespace roomcast

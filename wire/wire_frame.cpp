@@ -2,10 +2,12 @@
 
 namespace roomcast {
 
-wire_frame::wire_frame(ws_opcode op, std::string_view payload) {
+wire_frame::wire_frame(ws_opcode op, std::string_view payload, bool compressed) {
   const auto n = payload.size();
   std::uint8_t header[10];
   header[0] = 0x80 | static_cast<std::uint8_t>(op); // FIN, never fragmented
+  if (compressed)
+    header[0] |= 0x40; // RSV1: permessage-deflate
   std::size_t hs;
   if (n < 126) {
     header[1] = static_cast<std::uint8_t>(n);

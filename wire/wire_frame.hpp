@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -22,7 +23,9 @@ enum class ws_opcode : std::uint8_t {
 /// use `payload()` and ignore the header.
 class wire_frame {
 public:
-  wire_frame(ws_opcode op, std::string_view payload);
+  /// `compressed`: the payload is permessage-deflate data (RFC 7692), so
+  /// the header carries RSV1.
+  wire_frame(ws_opcode op, std::string_view payload, bool compressed = false);
 
   /// Header + payload, exactly as written to the socket.
   const std::string& bytes() const noexcept { return bytes_; }
@@ -35,9 +38,23 @@ public:
 
   ws_opcode opcode() const noexcept { return static_cast<ws_opcode>(static_cast<std::uint8_t>(bytes_[0]) & 0x0F); }
 
+  bool compressed() const noexcept { return (static_cast<std::uint8_t>(bytes_[0]) & 0x40) != 0; }
+
+  /// The compressed variant of this frame for clients that negotiated
+  /// permessage-deflate: made once, by the first caller, with `compress`
+  /// (frame -> compressed frame, or null when compressing does not pay);
+  /// every later caller, on any thread, gets the same one.
+  template <class Compress>
+  const std::shared_ptr<const wire_frame>& deflated(Compress&& compress) const {
+    std::call_once(deflate_once_, [&] { deflated_ = compress(*this); });
+    return deflated_;
+  }
+
 private:
   std::string bytes_;
   std::uint8_t header_size_;
+  mutable std::once_flag deflate_once_;
+  mutable std::shared_ptr<const wire_frame> deflated_;
 };
 
 using wire_frame_ptr = std::shared_ptr<const wire_frame>;

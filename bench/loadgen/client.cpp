@@ -1,5 +1,6 @@
 #include "loadgen/client.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <netinet/in.h>
@@ -79,7 +80,9 @@ void connection::send_upgrade() {
   std::memcpy(key + 8, &r2, 8);
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + o.host + ":" + std::to_string(o.port) +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + ws::base64(key, 16) +
-                    "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                    "\r\nSec-WebSocket-Version: 13\r\n" +
+                    (o.deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "") +
+                    "\r\n";
   st_ = state::upgrading;
   write(req.data(), req.size());
   if (st_ != state::dead) arm_read();
@@ -169,6 +172,17 @@ bool connection::on_http() {
     fail(w_.stats().err_upgrade);
     return false;
   }
+  if (w_.opt().deflate) {
+    // The agreed extension, if any (header names are case-insensitive).
+    std::string head = in_.substr(0, end);
+    for (auto& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const auto at = head.find("\r\nsec-websocket-extensions:");
+    if (at != std::string::npos) {
+      const auto line = head.substr(at + 2, head.find("\r\n", at + 2) - at - 2);
+      deflate_ = line.find("permessage-deflate") != std::string::npos;
+      server_takeover_ = deflate_ && line.find("server_no_context_takeover") == std::string::npos;
+    }
+  }
   in_.erase(0, end + 4);
   if (w_.opt().dia == dialect::conference) {
     st_ = state::joining;
@@ -191,15 +205,16 @@ std::size_t connection::consume(char* data, std::size_t len) {
   while (off < len) {
     ws::frame f;
     std::size_t used = 0;
-    const auto s = ws::parse_frame(data + off, len - off, max_frame, f, used);
+    const auto s = ws::parse_frame(data + off, len - off, max_frame, f, used, deflate_);
     if (s == ws::parse_status::incomplete) break;
-    if (s != ws::parse_status::complete) {
+    if (s != ws::parse_status::complete || (f.rsv1 && (f.opcode == ws::op_continuation || f.opcode >= 8))) {
       fail(w_.stats().err_protocol);
       return len;
     }
     off += used;
     if (!f.fin && f.opcode != ws::op_continuation) {
       frag_op_ = f.opcode;
+      frag_rsv1_ = f.rsv1;
       frag_.assign(f.payload);
       continue;
     }
@@ -208,13 +223,34 @@ std::size_t connection::consume(char* data, std::size_t len) {
       if (!f.fin) continue;
       std::string whole = std::move(frag_);
       frag_.clear();
-      on_frame(frag_op_, whole);
-    } else {
-      on_frame(f.opcode, f.payload);
+      if (!deliver(frag_op_, whole, frag_rsv1_)) return len;
+    } else if (!deliver(f.opcode, f.payload, f.rsv1)) {
+      return len;
     }
     if (st_ == state::dead) return len;
   }
   return off;
+}
+
+bool connection::deliver(std::uint8_t op, std::string_view payload, bool compressed) {
+  if (!compressed) {
+    on_frame(op, payload);
+    return st_ != state::dead;
+  }
+  bump(w_.stats().compressed);
+  const std::string* plain = nullptr;
+  if (server_takeover_) {
+    if (!inflater_) inflater_ = std::make_unique<inflater>();
+    if (inflater_->inflate(payload, w_.inflate_buffer(), false)) plain = &w_.inflate_buffer();
+  } else {
+    plain = w_.inflate_shared(payload);
+  }
+  if (!plain) {
+    fail(w_.stats().err_protocol);
+    return false;
+  }
+  on_frame(op, *plain);
+  return st_ != state::dead;
 }
 
 void connection::on_frame(std::uint8_t op, std::string_view payload) {

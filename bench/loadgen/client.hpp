@@ -13,6 +13,7 @@
 #include <queue>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
+#include "loadgen/inflater.hpp"
 #include "loadgen/latency_histogram.hpp"
 #include "loadgen/options.hpp"
 #include "ws_frame.hpp"
@@ -55,6 +57,7 @@ struct counters {
   std::atomic<std::uint64_t> sent{0}, expected{0}, delivered{0}, acked{0}, frames{0}, bytes_in{0};
   std::atomic<std::uint64_t> err_connect{0}, err_upgrade{0}, err_timeout{0}, err_closed{0};
   std::atomic<std::uint64_t> err_event{0}, err_protocol{0}, send_backlog{0}, skipped_sends{0};
+  std::atomic<std::uint64_t> compressed{0}; ///< messages that arrived compressed (permessage-deflate)
   std::atomic<std::int64_t> last_join_us{0};
 };
 
@@ -95,6 +98,8 @@ private:
   void handle_bytes(char* data, std::size_t n);
   bool on_http(); // false: wait for more
   std::size_t consume(char* data, std::size_t len);
+  /// A whole message: inflated first if `compressed`. False: the connection failed.
+  bool deliver(std::uint8_t op, std::string_view payload, bool compressed);
   void on_frame(std::uint8_t op, std::string_view payload);
   void on_message(std::string_view m);
   void on_conference(std::string_view m);
@@ -126,6 +131,11 @@ private:
   std::vector<char> tls_in_;
   std::string tls_out_; // bytes being written; out_ collects the next ones
   bool tls_writing_ = false;
+  // permessage-deflate (--deflate, if the server agreed)
+  bool deflate_ = false;
+  bool server_takeover_ = false;       // the server keeps its window: this connection needs its own inflater
+  bool frag_rsv1_ = false;             // the message being reassembled is compressed
+  std::unique_ptr<inflater> inflater_; // with server context takeover only
 };
 
 class worker {
@@ -167,6 +177,25 @@ public:
   counters& stats() { return c_; }
   std::vector<char>& read_buffer() { return rbuf_; }
   std::string& scratch() { return scratch_; }
+  /// Inflates a message compressed without context takeover. Every member
+  /// of a room gets the same bytes when the server compresses once, so the
+  /// results for the last few hundred messages are kept (reads bring several
+  /// messages per connection, so the last one alone would rarely match): the
+  /// load generator's cost stays per message, not per delivery. Null on
+  /// corrupt data.
+  const std::string* inflate_shared(std::string_view compressed) {
+    if (auto it = memo_.find(compressed); it != memo_.end()) return &it->second;
+    std::string out;
+    if (!shared_inflater_.inflate(compressed, out, true)) return nullptr;
+    if (memo_order_.size() >= 512) {
+      memo_.erase(memo_.find(memo_order_.front()));
+      memo_order_.pop_front();
+    }
+    auto [it, added] = memo_.emplace(std::string(compressed), std::move(out));
+    memo_order_.push_back(it->first);
+    return &it->second;
+  }
+  std::string& inflate_buffer() { return inflated_; }
   std::int64_t now() const { return now_; }
   void set_now(std::int64_t t) { now_ = t; }
   std::uint32_t mask_key() {
@@ -198,6 +227,14 @@ private:
   counters c_;
   std::vector<char> rbuf_;
   std::string scratch_;
+  inflater shared_inflater_;
+  struct view_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, view_hash, std::equal_to<>> memo_;
+  std::deque<std::string_view> memo_order_; // keys of memo_, oldest first
+  std::string inflated_;
   std::int64_t now_ = 0;
   std::uint64_t rng_;
   std::array<std::unique_ptr<latency_histogram>, max_steps> delivery_, ack_;

@@ -11,7 +11,29 @@
 
 namespace bench::text {
 
-/// Chat text: "m<sender>t<send time µs>x" padded with letters to `len` characters.
+/// Set once before the run (--prose): pad chat text with words.
+inline bool prose_padding = false;
+
+/// Appends words (letters and spaces) up to `len` characters: text that
+/// compresses like a chat message, different for every `seed`.
+inline void append_prose(std::string& out, std::uint64_t seed, std::size_t len) {
+  static constexpr std::string_view words[] = {
+    "the", "numbers", "for", "this", "quarter", "are", "in", "and", "team", "did", "a", "great", "job", "see",
+    "shared", "folder", "details", "charts", "meeting", "moved", "to", "three", "pm", "tomorrow", "please",
+    "review", "draft", "before", "we", "send", "it", "out"};
+  std::uint64_t x = seed | 1;
+  const auto end = out.size() + len;
+  while (out.size() < end) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    auto w = words[x % std::size(words)];
+    out.append(w.substr(0, end - out.size()));
+    if (out.size() < end) out.push_back(' ');
+  }
+}
+
+/// Chat text: "m<sender>t<send time µs>x" padded with letters (or words) to `len` characters.
 inline void append_chat_text(std::string& out, std::uint32_t sender, std::uint64_t us, std::uint32_t len) {
   char buf[48];
   std::size_t n = 0;
@@ -30,7 +52,14 @@ inline void append_chat_text(std::string& out, std::uint32_t sender, std::uint64
   put(us);
   buf[n++] = 'x';
   out.append(buf, n);
-  if (len > n) out.append(len - n, 'a');
+  if (len > n) {
+    if (prose_padding) {
+      out.push_back(' ');
+      append_prose(out, us * 2654435761u + sender, len - n - 1);
+    } else {
+      out.append(len - n, 'a');
+    }
+  }
 }
 
 struct stamp {

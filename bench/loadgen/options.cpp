@@ -30,6 +30,8 @@ constexpr const char* usage = R"(loadgen: WebSocket load generator for roomcast 
   --label NAME --max-seconds S --no-progress
   --tls [--tls-ca FILE]      wss://: TLS on every connection; with a CA file the server
                              certificate is verified, else not
+  --deflate                  offer permessage-deflate (as browsers do) and inflate compressed messages
+  --prose                    pad chat text with words, compressible like real chat, instead of 'aaa...'
 
 Progress goes to stderr; the result is one JSON line on stdout.
 )";
@@ -63,6 +65,14 @@ options parse_options(int argc, char** argv) {
     }
     if (flag == "--tls") {
       o.tls = true;
+      continue;
+    }
+    if (flag == "--deflate") {
+      o.deflate = true;
+      continue;
+    }
+    if (flag == "--prose") {
+      o.prose = true;
       continue;
     }
     if (i + 1 >= argc) die("missing value for", flag);

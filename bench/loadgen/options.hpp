@@ -40,6 +40,8 @@ struct options {
   bool progress = true;
   bool tls = false;                  ///< wss:// (TLS over each connection)
   std::string tls_ca;                ///< PEM CA to verify the server with; empty: no verification
+  bool deflate = false;              ///< offer permessage-deflate; inflate what arrives compressed
+  bool prose = false;                ///< pad chat text with words (compresses like real chat), not one letter
 };
 
 /// Parses argv; prints usage and exits on --help or a bad flag.

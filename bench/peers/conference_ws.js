@@ -3,6 +3,8 @@
 // document's example server does it, on the `ws` library: a rooms map,
 // join -> peers, chat-message -> JSON.stringify to every participant.
 // Usage: node conference_ws.js [PORT]   (0 or none = a free port)
+// WS_DEFLATE=1: permessage-deflate on (ws compresses per recipient), with
+// roomcast's default threshold (256 bytes) and zlib level (6).
 'use strict';
 const http = require('http');
 const { WebSocketServer } = require('ws');
@@ -16,7 +18,10 @@ const server = http.createServer((req, res) => {
   res.writeHead(req.url === '/healthz' ? 200 : 404);
   res.end();
 });
-const wss = new WebSocketServer({ noServer: true });
+const perMessageDeflate = process.env.WS_DEFLATE === '1'
+  ? { threshold: 256, zlibDeflateOptions: { level: 6 } }
+  : false;
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate });
 
 server.on('upgrade', (req, socket, head) => {
   const m = /^\/room\/([A-Za-z0-9_-]{1,64})\/websocket(\?.*)?$/.exec(req.url);

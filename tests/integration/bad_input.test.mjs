@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 
 import { withServer, httpGet } from './lib/server.mjs';
 import { Client, connect, joinAll, closeAll, roomId } from './lib/client.mjs';
@@ -352,8 +353,9 @@ test('a client that stops reading is closed with 1008 once its send queue is ful
   await withServer({ ...base, settings }, async (server) => {
     const [a, slow] = await joinAll(server, roomId('slow'), ['Alice', 'Slow']);
     slow.ws._socket.pause(); // reads nothing from now on: kernel buffers fill, then its server-side queue
-    const big = 'x'.repeat(16000);
-    // 24 MB in all: more than loopback socket buffers plus the 1 MiB queue.
+    // Random text: compressed (permessage-deflate) it is still about 12 KB a message.
+    const big = randomBytes(12000).toString('base64');
+    // 24 MB in all (18 MB compressed): more than loopback socket buffers plus the 1 MiB queue.
     const total = 1500;
     await sendNumbered(a, total, big);
     // Reading again, the slow client finds the server's goodbye behind what

@@ -1,6 +1,7 @@
 // RFC 6455 conformance on raw sockets, section by section after the
 // Autobahn|Testsuite: 1 framing, 2 ping/pong, 3 reserved bits, 4 reserved
-// opcodes, 5 fragmentation, 6 UTF-8, 7 close handling, 9 limits.
+// opcodes, 5 fragmentation, 6 UTF-8, 7 close handling, 9 limits, 12/13
+// permessage-deflate.
 //
 // Everything goes to the conference endpoint, where a text message must be
 // JSON: an unknown event (`nope`) is answered with UNKNOWN_EVENT, which proves
@@ -10,9 +11,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 
 import { withServer, startServer, httpGet } from './lib/server.mjs';
-import { RawWebSocket, OP, encodeFrame } from './lib/raw.mjs';
+import { RawWebSocket, OP, encodeFrame, joinFrame } from './lib/raw.mjs';
 
 const base = { config: 'integration.toml' };
 const PATH = '/room/conf1/websocket';
@@ -556,4 +558,184 @@ test('a 1 MiB text message is skipped with MESSAGE_TOO_LARGE and the connection 
   assert.equal((await nextError(ws, 10000)).code, 'MESSAGE_TOO_LARGE');
   await assertAlive(ws);
   ws.destroy();
+});
+
+// -- 12/13 permessage-deflate ------------------------------------------------------
+
+const WS_OFFER = 'permessage-deflate; client_max_window_bits'; // what npm ws and browsers send
+const SYNC_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+function openDeflate(extensions = WS_OFFER) {
+  return RawWebSocket.open(server.port, PATH, { extensions });
+}
+
+/// A message compressed as a client without context takeover does (RFC 7692 7.2.1).
+function deflate(data) {
+  const out = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+}
+
+function inflate(data) {
+  return zlib.inflateRawSync(Buffer.concat([data, SYNC_TAIL]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+}
+
+/// A masked frame of a compressed message: RSV1 set on it.
+function compressedFrame(opcode, payload, opts) {
+  const f = encodeFrame(opcode, payload, opts);
+  f[0] |= 0x40;
+  return f;
+}
+
+function extensionsOf(head) {
+  return /^sec-websocket-extensions: (.*)$/im.exec(head)?.[1] ?? null;
+}
+
+test('the handshake accepts a permessage-deflate offer with server_no_context_takeover', async () => {
+  const ws = await openDeflate();
+  assert.equal(extensionsOf(ws.head),
+    'permessage-deflate; server_no_context_takeover; client_no_context_takeover');
+  ws.destroy();
+  const none = await open();
+  assert.equal(extensionsOf(none.head), null);
+  none.destroy();
+  const other = await openDeflate('x-webkit-deflate-frame, permessage-deflate; mystery');
+  assert.equal(extensionsOf(other.head), null, 'unknown extensions and parameters are declined');
+  await assertAlive(other);
+  other.destroy();
+});
+
+test('hostile Sec-WebSocket-Extensions headers are declined and the upgrade still works', async () => {
+  for (const offer of ['"', ';;;,,,', 'permessage-deflate; client_max_window_bits="', 'a'.repeat(6000),
+    'permessage-deflate; server_max_window_bits=99', `permessage-deflate; x="${'\\'.repeat(1000)}`]) {
+    const ws = await openDeflate(offer);
+    assert.equal(extensionsOf(ws.head), null, offer.slice(0, 40));
+    await assertAlive(ws);
+    ws.destroy();
+  }
+});
+
+test('a compressed text message is inflated and answered', async () => {
+  const ws = await openDeflate();
+  ws.raw.write(compressedFrame(OP.text, deflate(nope(3000))));
+  assert.equal((await nextError(ws)).code, 'UNKNOWN_EVENT');
+  ws.destroy();
+});
+
+test('a fragmented compressed message with a ping between its fragments is inflated', async () => {
+  const ws = await openDeflate();
+  const c = deflate(nope(5000));
+  ws.raw.write(Buffer.concat([
+    compressedFrame(OP.text, c.subarray(0, 5), { fin: false }),
+    encodeFrame(OP.ping, 'mid'),
+    encodeFrame(OP.continuation, c.subarray(5, 9), { fin: false }),
+    encodeFrame(OP.continuation, c.subarray(9)),
+  ]));
+  assert.equal((await nextError(ws)).code, 'UNKNOWN_EVENT');
+  assert.ok(ws.frames.some((f) => f.opcode === OP.pong && f.payload.toString() === 'mid'));
+  ws.destroy();
+});
+
+test('large server messages arrive compressed and small ones plain', async () => {
+  const ws = await openDeflate();
+  ws.raw.write(joinFrame('zed'));
+  const textOf = (f) => (f.rsv1 ? inflate(f.payload) : f.payload).toString();
+  await ws.nextFrame((f) => f.opcode === OP.text && textOf(f).includes('"event":"chat-history"'), 3000, 'history');
+  ws.unread.length = 0; // what came before may be compressed: nextError would not parse it
+  await assertAlive(ws); // a small answer: sent plain
+  assert.ok(!ws.frames.at(-1).rsv1);
+  const message = 'compressible chat text. '.repeat(60);
+  ws.send('chat-message', { message });
+  const f = await ws.nextFrame((x) => x.opcode === OP.text && x.rsv1, 3000, 'a compressed frame');
+  assert.ok(f.payload.length < message.length / 4);
+  const m = JSON.parse(inflate(f.payload).toString());
+  assert.equal(m.event, 'chat-message');
+  assert.equal(m.data.message, message.trim());
+  ws.destroy();
+});
+
+test('server_max_window_bits is honoured: only messages that fit the window arrive compressed', async () => {
+  const ws = await openDeflate('permessage-deflate; server_max_window_bits=9');
+  assert.equal(extensionsOf(ws.head),
+    'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9');
+  ws.raw.write(joinFrame('win'));
+  const textOf = (f) => (f.rsv1 ? inflate(f.payload) : f.payload).toString();
+  await ws.nextFrame((f) => f.opcode === OP.text && textOf(f).includes('"event":"chat-history"'), 3000, 'history');
+  const small = 'fits in the window. '.repeat(15).trim(); // a frame under 512 bytes
+  const large = 'does not fit in the window. '.repeat(40).trim();
+  const compressed = [];
+  for (const message of [small, large]) {
+    ws.send('chat-message', { message });
+    const f = await ws.nextFrame((x) => x.opcode === OP.text && textOf(x).includes(message.slice(0, 30)), 3000,
+      'the chat message');
+    const plainSize = Buffer.byteLength(textOf(f));
+    assert.equal(f.rsv1, plainSize <= 512, `${plainSize}-byte message, compressed: ${f.rsv1}`);
+    assert.equal(JSON.parse(textOf(f)).data.message, message);
+    compressed.push(f.rsv1);
+  }
+  assert.deepEqual(compressed, [true, false]);
+  ws.destroy();
+});
+
+test('RSV1 on a continuation frame closes with 1002', async () => {
+  const ws = await openDeflate();
+  const c = deflate(nope(500));
+  ws.raw.write(Buffer.concat([compressedFrame(OP.text, c.subarray(0, 4), { fin: false }),
+    compressedFrame(OP.continuation, c.subarray(4))]));
+  await assertClosedWith(ws, 1002);
+});
+
+for (const [what, op] of [['ping', OP.ping], ['pong', OP.pong], ['close', OP.close]]) {
+  test(`RSV1 on a ${what} frame closes with 1002 even with permessage-deflate`, async () => {
+    const ws = await openDeflate();
+    ws.raw.write(compressedFrame(op, op === OP.close ? closeBody(1000) : Buffer.from('x')));
+    await assertClosedWith(ws, 1002);
+  });
+}
+
+for (const [what, bits] of [['RSV2', 0x20], ['RSV3', 0x10]]) {
+  test(`${what} closes with 1002 even with permessage-deflate`, async () => {
+    const ws = await openDeflate();
+    const bad = encodeFrame(OP.text, nope());
+    bad[0] |= bits;
+    ws.raw.write(bad);
+    await assertClosedWith(ws, 1002);
+  });
+}
+
+test('invalid compressed data closes with 1007', async () => {
+  const ws = await openDeflate();
+  await assertAlive(ws);
+  ws.raw.write(compressedFrame(OP.text, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x01])));
+  await assertClosedWith(ws, 1007);
+});
+
+test('compressed text that is not UTF-8 closes with 1007', async () => {
+  const ws = await openDeflate();
+  ws.raw.write(compressedFrame(OP.text, deflate(nopeWith(Buffer.from([0xc0, 0xaf])))));
+  await assertClosedWith(ws, 1007);
+});
+
+test('a zip bomb is inflated no further than the limit and skipped with MESSAGE_TOO_LARGE', async () => {
+  const ws = await openDeflate();
+  const bomb = deflate(Buffer.alloc(32 << 20, 0x20)); // 32 MiB of spaces, about 32 KiB compressed
+  assert.ok(bomb.length < MAX_FRAME_BYTES, `bomb is ${bomb.length} bytes`);
+  ws.raw.write(compressedFrame(OP.text, bomb));
+  assert.equal((await nextError(ws, 5000)).code, 'MESSAGE_TOO_LARGE');
+  await assertAlive(ws);
+  ws.destroy();
+});
+
+test('with client context takeover a zip bomb closes with 1009', async () => {
+  await withServer({ ...base, settings: { 'server.deflate_client_context_takeover': true } }, async (s) => {
+    const ws = await RawWebSocket.open(s.port, PATH, { extensions: WS_OFFER });
+    assert.equal(extensionsOf(ws.head), 'permessage-deflate; server_no_context_takeover');
+    ws.raw.write(compressedFrame(OP.text, deflate(Buffer.alloc(32 << 20, 0x20))));
+    await assertClosedWith(ws, 1009, 5000);
+  });
+});
+
+test('RSV1 without a negotiated extension still closes with 1002', async () => {
+  const ws = await open();
+  ws.raw.write(compressedFrame(OP.text, deflate(nope())));
+  await assertClosedWith(ws, 1002);
 });

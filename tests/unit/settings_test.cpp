@@ -20,7 +20,9 @@ using namespace roomcast;
 
 namespace {
 
-/// The repository root, found from this file's own path.
+/// The repository root, found from this file's own path. A compiler cache
+/// may have made that path relative to the build directory: then the
+/// nearest directory above the working directory that holds this file.
 std::string source_root() {
 #ifdef ROOMCAST_SOURCE_DIR
   return ROOMCAST_SOURCE_DIR;
@@ -61,6 +63,12 @@ void check_same(const settings& a, const settings& b) {
   CAF_CHECK(a.rate_limit_per_second == b.rate_limit_per_second);
   CAF_CHECK(a.rate_limit_burst == b.rate_limit_burst);
   CAF_CHECK_EQUAL(a.env, b.env);
+  CAF_CHECK_EQUAL(a.deflate, b.deflate);
+  CAF_CHECK_EQUAL(a.deflate_threshold, b.deflate_threshold);
+  CAF_CHECK_EQUAL(a.deflate_level, b.deflate_level);
+  CAF_CHECK_EQUAL(a.deflate_mem_level, b.deflate_mem_level);
+  CAF_CHECK_EQUAL(a.deflate_client_window_bits, b.deflate_client_window_bits);
+  CAF_CHECK_EQUAL(a.deflate_client_context_takeover, b.deflate_client_context_takeover);
   CAF_CHECK_EQUAL(a.data_dir, b.data_dir);
   CAF_CHECK_EQUAL(a.synchronous_full, b.synchronous_full);
   CAF_CHECK_EQUAL(a.snapshot_debounce.count(), b.snapshot_debounce.count());
@@ -245,6 +253,12 @@ CAF_TEST(the shipped roomcast.toml documents exactly the embedded defaults) {
   s.rate_limit_per_second = 1;
   s.rate_limit_burst = 1;
   s.env = "test";
+  s.deflate = false;
+  s.deflate_threshold = 1;
+  s.deflate_level = 1;
+  s.deflate_mem_level = 1;
+  s.deflate_client_window_bits = 9;
+  s.deflate_client_context_takeover = true;
   s.data_dir = "elsewhere";
   s.synchronous_full = false;
   s.snapshot_debounce = std::chrono::milliseconds{1};

@@ -4,6 +4,8 @@
 
 #include "gateway/ws_parser.hpp"
 
+#include <zlib.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -71,6 +73,8 @@ std::string describe(const ws_event& e) {
     case ws_event_kind::too_big: return "too_big";
     case ws_event_kind::protocol: return "protocol";
     case ws_event_kind::bad_utf8: return "bad_utf8";
+    case ws_event_kind::inflated_too_big: return "inflated_too_big";
+    case ws_event_kind::bad_deflate: return "bad_deflate";
   }
   return "?";
 }
@@ -296,7 +300,7 @@ CAF_TEST(a fragmented message dropped for its size releases its buffer) {
 CAF_TEST(framing errors are reported once and end parsing) {
   const std::vector<std::pair<std::string, std::string>> cases{
     {"unmasked frame", frame(fin | op_text, "hi", length_form::shortest, false)},
-    {"RSV1", frame(fin | 0x40 | op_text, "hi")},
+    {"RSV1 without permessage-deflate", frame(fin | 0x40 | op_text, "hi")},
     {"RSV2", frame(fin | 0x20 | op_text, "hi")},
     {"RSV3", frame(fin | 0x10 | op_text, "hi")},
     {"opcode 3", frame(fin | 0x3, "hi")},
@@ -496,9 +500,10 @@ CAF_TEST(a close reason must be UTF-8) {
 }
 
 CAF_TEST(a close code of 0 is told apart from no code) {
-  auto close_of = [](std::string body) {
+  std::string bytes; // outlives each call: the event's payload points into it
+  auto close_of = [&bytes](std::string body) {
     ws_parser p{1024};
-    auto bytes = frame(fin | op_close, body);
+    bytes = frame(fin | op_close, body);
     ws_event got{ws_event_kind::protocol, {}, 0};
     p.feed(bytes.data(), bytes.size(), [&](const ws_event& e) { got = e; });
     return got;
@@ -515,4 +520,189 @@ CAF_TEST(a close code of 0 is told apart from no code) {
   CAF_CHECK(normal.has_close_code);
   CAF_CHECK_EQUAL(normal.close_code, 1000u);
   CAF_CHECK_EQUAL(normal.payload, "bye");
+}
+
+// -- permessage-deflate (RFC 7692) ---------------------------------------------
+
+namespace {
+
+constexpr std::uint8_t rsv1 = 0x40;
+
+/// A client's compressor: raw deflate, each message sync-flushed with its
+/// 00 00 FF FF tail removed. `takeover`: the window carries over.
+struct client_deflater {
+  explicit client_deflater(bool takeover = false, int bits = 15) : takeover(takeover) {
+    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY);
+  }
+  ~client_deflater() { deflateEnd(&z); }
+
+  std::string operator()(std::string_view in) {
+    std::string out(in.size() + 64, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    ::deflate(&z, Z_SYNC_FLUSH);
+    out.resize(out.size() - z.avail_out - 4);
+    if (!takeover)
+      deflateReset(&z);
+    return out;
+  }
+
+  z_stream z{};
+  bool takeover;
+};
+
+client_stream deflating_stream(std::size_t max_message = 1 << 20, bool takeover = false) {
+  client_stream s{max_message};
+  s.parser.enable_deflate(takeover, 15);
+  return s;
+}
+
+} // namespace
+
+CAF_TEST(a compressed text message is inflated) {
+  client_deflater z;
+  auto s = deflating_stream();
+  s.push(frame(fin | rsv1 | op_text, z("Hello, Hello, Hello, compressed world")) + text("plain after"));
+  CAF_CHECK_EQUAL(s.seen, (events{"text:Hello, Hello, Hello, compressed world", "text:plain after"}));
+}
+
+CAF_TEST(a compressed binary message is inflated) {
+  client_deflater z;
+  auto s = deflating_stream();
+  std::string data(300, '\x01');
+  s.push(frame(fin | rsv1 | op_binary, z(data)));
+  CAF_CHECK_EQUAL(s.seen, events{"binary:" + data});
+}
+
+CAF_TEST(a fragmented compressed message is inflated once complete) {
+  client_deflater z;
+  auto s = deflating_stream();
+  std::string message = R"({"event":"chat-message","data":{"message":")" + std::string(500, 'x') + "\"}}";
+  auto c = z(message);
+  CAF_REQUIRE_GREATER(c.size(), 6u);
+  // RSV1 on the first frame only; a ping between the fragments.
+  auto bytes = frame(rsv1 | op_text, c.substr(0, 3)) + frame(fin | op_ping, "p")
+               + frame(op_cont, c.substr(3, 2)) + frame(fin | op_cont, c.substr(5));
+  s.trickle(bytes, 3);
+  CAF_CHECK_EQUAL(s.seen, (events{"ping:p", "text:" + message}));
+}
+
+CAF_TEST(clients that keep their window are inflated with it) {
+  client_deflater z{true};
+  auto s = deflating_stream(1 << 20, true);
+  std::string message(200, 'q');
+  auto first = z(message);
+  auto second = z(message); // refers back into the first message
+  CAF_CHECK_LESS(second.size(), first.size());
+  s.push(frame(fin | rsv1 | op_text, first) + frame(fin | rsv1 | op_text, second));
+  CAF_CHECK_EQUAL(s.seen, (events{"text:" + message, "text:" + message}));
+}
+
+CAF_TEST(a zip bomb is inflated no further than the limit and skipped) {
+  client_deflater z;
+  auto s = deflating_stream(64 * 1024);
+  auto bomb = z(std::string(10 << 20, '\0')); // 10 MiB of zeros, about 10 KiB compressed
+  CAF_CHECK_LESS(bomb.size(), 64u * 1024u);
+  s.push(frame(fin | rsv1 | op_binary, bomb) + text("after"));
+  CAF_CHECK_EQUAL(s.seen, (events{"too_big", "text:after"}));
+  CAF_CHECK(!s.parser.failed());
+  // A client that keeps its window cannot have a message skipped: 1009.
+  client_deflater zt{true};
+  auto t = deflating_stream(64 * 1024, true);
+  t.push(frame(fin | rsv1 | op_binary, zt(std::string(10 << 20, '\0'))) + text("never"));
+  CAF_CHECK_EQUAL(t.seen, events{"inflated_too_big"});
+  CAF_CHECK(t.parser.failed());
+}
+
+CAF_TEST(a compressed message that inflates to exactly the limit is delivered) {
+  client_deflater z;
+  auto s = deflating_stream(1000);
+  s.push(frame(fin | rsv1 | op_text, z(std::string(1000, 'a'))));
+  CAF_CHECK_EQUAL(s.seen, events{"text:" + std::string(1000, 'a')});
+}
+
+CAF_TEST(corrupt compressed data fails the connection) {
+  auto s = deflating_stream();
+  // A block of reserved type 3 is invalid deflate.
+  s.push(frame(fin | rsv1 | op_text, std::string("\xff\xff\xff\xff", 4)) + text("never"));
+  CAF_CHECK_EQUAL(s.seen, events{"bad_deflate"});
+}
+
+CAF_TEST(compressed text is checked for UTF-8 once inflated) {
+  client_deflater z;
+  auto s = deflating_stream();
+  s.push(frame(fin | rsv1 | op_text, z("ok \xC0\xAF bad")) + text("never"));
+  CAF_CHECK_EQUAL(s.seen, events{"bad_utf8"});
+  // Compressed bytes that are not UTF-8 themselves are fine.
+  client_deflater z2;
+  auto t = deflating_stream();
+  t.push(frame(fin | rsv1 | op_text, z2(kosme + kosme + kosme)));
+  CAF_CHECK_EQUAL(t.seen, events{"text:" + kosme + kosme + kosme});
+}
+
+CAF_TEST(RSV1 is a protocol error on control frames continuations and without deflate) {
+  client_deflater z;
+  auto c = z("hello hello hello");
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"RSV1 on a ping", frame(fin | rsv1 | op_ping, "p")},
+    {"RSV1 on a pong", frame(fin | rsv1 | op_pong, "p")},
+    {"RSV1 on a close", frame(fin | rsv1 | op_close, close_body(1000, ""))},
+    {"RSV1 on a continuation", frame(rsv1 | op_text, c.substr(0, 2)) + frame(fin | rsv1 | op_cont, c.substr(2))},
+    {"RSV1 on a continuation of a plain message", frame(op_text, "a") + frame(fin | rsv1 | op_cont, "b")},
+    {"RSV2 with deflate", frame(fin | 0x20 | op_text, "hi")},
+    {"RSV3 with deflate", frame(fin | 0x10 | op_text, "hi")},
+    {"RSV1 and RSV2", frame(fin | rsv1 | 0x20 | op_text, c)},
+  };
+  std::vector<std::string> wrong;
+  for (auto& [name, bad] : cases) {
+    auto s = deflating_stream();
+    s.push(bad + text("after"));
+    if (s.seen != events{"protocol"})
+      wrong.push_back(name + ": " + caf::deep_to_string(s.seen));
+  }
+  CAF_CHECK_EQUAL(wrong, std::vector<std::string>{});
+  // Without the extension RSV1 is an error even on a valid compressed message.
+  client_stream plain{1024};
+  plain.push(frame(fin | rsv1 | op_text, c));
+  CAF_CHECK_EQUAL(plain.seen, events{"protocol"});
+}
+
+CAF_TEST(a compressed message over the limit is skipped when clients reset their window) {
+  client_deflater z;
+  auto s = deflating_stream(100);
+  std::string big(5000, 'b');
+  std::uint32_t x = 1;
+  for (auto& ch : big) { // random letters: stay well over 100 bytes compressed
+    x = x * 1103515245u + 12345u;
+    ch = static_cast<char>('a' + (x >> 16) % 26);
+  }
+  auto c = z(big);
+  CAF_REQUIRE_GREATER(c.size(), 100u);
+  s.push(frame(fin | rsv1 | op_text, c) + frame(fin | rsv1 | op_text, z("small")));
+  CAF_CHECK_EQUAL(s.seen, (events{"too_big", "text:small"}));
+  // With context takeover skipping would break the window: the connection fails.
+  client_deflater zt{true};
+  auto t = deflating_stream(100, true);
+  t.push(frame(fin | rsv1 | op_text, zt(big)) + text("never"));
+  CAF_CHECK_EQUAL(t.seen, events{"inflated_too_big"});
+}
+
+CAF_TEST(random bytes with RSV1 never crash the inflating parser) {
+  std::uint32_t x = 12345;
+  for (int round = 0; round < 300; ++round) {
+    std::string junk;
+    auto n = 1 + (x % 200);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      x = x * 1103515245u + 12345u;
+      junk.push_back(static_cast<char>(x >> 16));
+    }
+    auto s = deflating_stream(4096, round % 2 == 0);
+    s.push(frame(fin | rsv1 | (round % 3 ? op_text : op_binary), junk) + text("after"));
+    CAF_REQUIRE(!s.seen.empty());
+    auto& first = s.seen.front();
+    CAF_CHECK(first == "bad_deflate" || first == "bad_utf8" || first == "inflated_too_big"
+              || first.rfind("text:", 0) == 0 || first.rfind("binary:", 0) == 0);
+  }
 }

@@ -115,6 +115,7 @@ export function decodeFrame(buf) {
     return undefined;
   const opcode = buf[0] & 0x0f;
   const fin = (buf[0] & 0x80) !== 0;
+  const rsv1 = (buf[0] & 0x40) !== 0; // permessage-deflate: a compressed message
   let len = buf[1] & 0x7f;
   let off = 2;
   if (len === 126) {
@@ -130,7 +131,7 @@ export function decodeFrame(buf) {
   }
   if (buf.length < off + len)
     return undefined;
-  return { opcode, fin, payload: buf.subarray(off, off + len), size: off + len };
+  return { opcode, fin, rsv1, payload: buf.subarray(off, off + len), size: off + len };
 }
 
 /// A WebSocket connection done by hand: upgrade, then frames in and out.
@@ -151,14 +152,17 @@ export class RawWebSocket {
   }
 
   /// Connects and upgrades on `path`; `first` (frames) go out in the same
-  /// write as the request.
-  static async open(port, path, { first = [], answerPings = false } = {}) {
+  /// write as the request; `extensions`: a Sec-WebSocket-Extensions offer.
+  /// The 101's head is kept as `head`.
+  static async open(port, path, { first = [], answerPings = false, extensions } = {}) {
     const raw = await RawSocket.connect(port);
-    raw.write(Buffer.concat([Buffer.from(upgradeRequest(path)), ...first]));
+    const extra = extensions === undefined ? '' : `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+    raw.write(Buffer.concat([Buffer.from(upgradeRequest(path, { extra })), ...first]));
     const { status, head } = await raw.readHttpHead();
     if (status !== 101)
       throw new Error(`upgrade refused: ${head}`);
     const ws = new RawWebSocket(raw, { answerPings });
+    ws.head = head;
     ws.pump();
     return ws;
   }
