@@ -1,5 +1,7 @@
 #include "gateway/engineio_server.hpp"
 
+#include <utility>
+
 #include "gateway/engineio_session.hpp"
 #include "gateway/session_id.hpp"
 #include "gateway/lane.hpp"
@@ -27,12 +29,16 @@ public:
 
   void start(client_link_ptr link) override {
     link_ = link.get();
-    if (sid_.empty()) {
-      session_ = server_->create(std::move(handshake_));
+    // Only the start needs the request and the sid: the session keeps what
+    // it authenticates with, so an idle client does not hold every header.
+    auto handshake = std::exchange(handshake_, http_request{});
+    auto sid = std::exchange(sid_, std::string{});
+    if (sid.empty()) {
+      session_ = server_->create(handshake);
       session_->open(std::move(link));
       return;
     }
-    session_ = server_->find(sid_);
+    session_ = server_->find(sid);
     if (!session_ || !session_->attach(link)) {
       session_.reset();
       link->close(1008, "session not available for an upgrade");
