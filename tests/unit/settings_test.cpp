@@ -22,11 +22,26 @@ namespace {
 
 /// The repository root, found from this file's own path.
 std::string source_root() {
+  namespace fs = std::filesystem;
   std::string self = __FILE__;
   const std::string tail = "tests/unit/settings_test.cpp";
   bool found = self.size() >= tail.size() && self.compare(self.size() - tail.size(), tail.size(), tail) == 0;
   CAF_CHECK(found);
-  return found ? self.substr(0, self.size() - tail.size()) : std::string{};
+  if (!found)
+    return {};
+  // A relative __FILE__ (ccache's base_dir makes paths relative to the build
+  // directory) is relative to where the compiler ran, an ancestor of where
+  // the test runs (ctest: build/tests/unit).
+  if (fs::path rel{self}; rel.is_relative())
+    for (auto dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (fs::exists(dir / rel)) {
+        self = (dir / rel).string();
+        break;
+      }
+      if (dir == dir.parent_path())
+        break;
+    }
+  return self.substr(0, self.size() - tail.size());
 }
 
 std::string read_text(const std::string& path) {
