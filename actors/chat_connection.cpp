@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/chat_lobby.hpp"
 #include "wire/json_writer.hpp"
 
 namespace roomcast {
@@ -31,49 +32,21 @@ void fail(conn_actor* self, const chat_command& cmd, chat_error code, std::strin
   answer(self, cmd, "error", error_body(code, message, chat_now_ms()));
 }
 
-/// Attaches this connection to its user actor (presence, rate limits). A user
-/// actor that stopped in between makes the registry start a fresh one.
-void attach_user(conn_actor* self, int attempts_left) {
+/// Takes `cmd` from the user's budget (shared by its connections, no
+/// message involved); a refused event is answered 429 and counted there.
+bool within_budget(conn_actor* self, const chat_command& cmd) {
   auto& st = self->state;
-  auto retry = [self, attempts_left](const caf::error& err) {
-    if (attempts_left > 1)
-      return attach_user(self, attempts_left - 1);
-    spdlog::warn("chat user {}: cannot attach a connection: {}", self->state.user.user_id,
-                 self->system().render(err));
-  };
-  self->request(st.registry, ask_timeout, room_atom::value, std::string{"chatuser"}, st.user.user_id)
-    .await(
-      [self, retry](caf::actor user) {
-        self->request(user, ask_timeout, enter_atom::value, me(self), self->state.lobby)
-          .await(
-            [self, user, retry](bool ok) {
-              if (!ok)
-                return retry(caf::make_error(caf::sec::request_receiver_down));
-              self->state.user_actor = user;
-              self->monitor(user);
-            },
-            retry);
-      },
-      retry);
-}
-
-/// Runs `then` if the user's rate limit for `cmd.op` allows it; a refused
-/// event is answered 429 and counted as a violation by the user actor.
-template <class F>
-void limited(conn_actor* self, const chat_command& cmd, F then) {
-  auto& st = self->state;
-  if (!st.user_actor)
-    return fail(self, cmd, chat_error::unavailable);
-  self->request(st.user_actor, ask_timeout, allow_atom::value, static_cast<std::uint8_t>(cmd.op))
-    .await(
-      [self, cmd, then](bool ok) mutable {
-        if (ok)
-          then();
-        else
-          fail(self, cmd, chat_error::rate_limited,
-               "Rate limit exceeded for " + std::string{op_name(cmd.op)} + "; try again later");
-      },
-      [self, cmd](caf::error&) { fail(self, cmd, chat_error::unavailable); });
+  if (!st.budget) {
+    fail(self, cmd, chat_error::unavailable);
+    return false;
+  }
+  if (st.budget->allow(cmd.op, self->clock().now()))
+    return true;
+  std::string why = "Rate limit exceeded for ";
+  why += op_name(cmd.op);
+  why += "; try again later";
+  fail(self, cmd, chat_error::rate_limited, why);
+  return false;
 }
 
 /// Finds the room through the registry and enters it.
@@ -112,7 +85,9 @@ void handle(conn_actor* self, chat_command& cmd) {
     if (!joined && st.rooms.all().size() >= st.cfg.max_rooms)
       return fail(self, cmd, chat_error::too_many_rooms,
                   "A connection may be in at most " + std::to_string(st.cfg.max_rooms) + " rooms");
-    return limited(self, cmd, [self, cmd] { try_join(self, cmd, attempts); });
+    if (within_budget(self, cmd))
+      try_join(self, std::move(cmd), attempts);
+    return;
   }
   if (!joined)
     return fail(self, cmd, chat_error::not_in_room, "You have not joined room " + cmd.room_id);
@@ -125,9 +100,10 @@ void handle(conn_actor* self, chat_command& cmd) {
       break;
     case chat_op::send_message:
     case chat_op::typing:
-      limited(self, cmd, [self, room, cmd]() mutable { self->send(room, std::move(cmd)); });
+      if (within_budget(self, cmd))
+        self->send(room, std::move(cmd));
       break;
-    default: self->send(room, cmd); break;
+    default: self->send(room, std::move(cmd)); break;
   }
 }
 
@@ -140,7 +116,9 @@ std::string describe(conn_actor* self) {
   for (auto& e : st.rooms.all())
     w.element_str(e.id);
   w.end_array().unum("backlog", st.link->backlog());
-  return w.done();
+  auto out = w.done();
+  out.shrink_to_fit(); // the transport keeps it for operators while the client idles
+  return out;
 }
 
 } // namespace
@@ -154,24 +132,20 @@ caf::behavior chat_connection(conn_actor* self, client_link_ptr link, chat_user_
   st.registry = std::move(registry);
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto& st = self->state;
-    if (st.user_actor && st.user_actor.address() == dm.source)
-      st.user_actor = nullptr;
-    else
-      st.rooms.remove(self, dm.source); // the room stopped under us: the client may join again
+    self->state.rooms.remove(self, dm.source); // the room stopped under us: the client may join again
   });
-  // The lobby and the user actor first: commands wait until both are known.
+  // The lobby first (presence, the user's budget): commands wait until it answered.
+  auto no_lobby = [self](caf::error& err) {
+    spdlog::warn("chat connection: no lobby: {}", self->system().render(err));
+  };
   self->request(st.registry, ask_timeout, room_atom::value, std::string{"chatlobby"}, st.cfg.lobby_id)
     .await(
-      [self](caf::actor lobby) {
+      [self, no_lobby](caf::actor lobby) {
         self->state.lobby = lobby;
-        self->send(lobby, enter_atom::value, me(self));
-        attach_user(self, attempts);
+        self->request(lobby, ask_timeout, enter_atom::value, me(self))
+          .await([self](chat_budget_ptr& budget) { self->state.budget = std::move(budget); }, no_lobby);
       },
-      [self](caf::error& err) {
-        spdlog::warn("chat connection: no lobby: {}", self->system().render(err));
-        attach_user(self, attempts);
-      });
+      no_lobby);
   if (st.cfg.heartbeat)
     self->delayed_send(self, st.cfg.heartbeat_interval, ping_atom::value);
   return {
@@ -186,8 +160,6 @@ caf::behavior chat_connection(conn_actor* self, client_link_ptr link, chat_user_
       st.rooms.leave_all(self);
       if (st.lobby)
         self->send(st.lobby, leave_atom::value);
-      if (st.user_actor)
-        self->send(st.user_actor, leave_atom::value);
       self->quit();
     },
     [self](describe_atom) { return describe(self); },

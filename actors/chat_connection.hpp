@@ -1,8 +1,9 @@
 #pragma once
 // One actor per chatrooms client (one Socket.IO namespace connection): holds
-// the verified identity, checks membership, asks its user actor for the rate
-// limits, forwards commands to its rooms, and leaves them all when the
-// client goes away. Commands are handled one at a time, in order.
+// the verified identity, checks membership and its user's rate limits (the
+// budget the lobby shares among the user's connections), forwards commands to
+// its rooms, and leaves them all when the client goes away. Commands are
+// handled one at a time, in order; each crosses to one room actor at most.
 //
 //   (chat_command)      a decoded client event
 //   (disconnect_atom)   the client is gone
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <string>
 
+#include "actors/chat_budget.hpp"
 #include "actors/memberships.hpp"
 #include "actors/message_types.hpp"
 #include "wire/client_link.hpp"
@@ -37,7 +39,7 @@ struct chat_connection_state {
   chat_user_ref user;
   caf::actor registry;
   caf::actor lobby;
-  caf::actor user_actor;
+  chat_budget_ptr budget; ///< the user's limits; null until the lobby answered (or if it did not)
   memberships rooms;
   chat_connection_config cfg;
   bool closed = false;

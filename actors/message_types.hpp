@@ -143,15 +143,13 @@ typename Inspector::result_type inspect(Inspector& f, shop_reply& x) {
   return f(caf::meta::type_name("shop_reply"), x.code, x.body);
 }
 
-// -- chatrooms (actors/chat_room, chat_user, chat_lobby, chat_connection) -----
-using allow_atom = caf::atom_constant<caf::atom("allow")>;       ///< (allow, op) -> bool: a rate-limit check
-using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< a user came online / went offline
+// -- chatrooms (actors/chat_room, chat_lobby, chat_connection) ----------------
+using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< a user's offline grace period ended
 using typing_atom = caf::atom_constant<caf::atom("typing")>;     ///< a typing indicator expires
 using history_atom = caf::atom_constant<caf::atom("history")>;   ///< a page of a room's messages
-using retire_atom = caf::atom_constant<caf::atom("retire")>;     ///< a stopping user hands over its totals
 using ping_atom = caf::atom_constant<caf::atom("ping")>;         ///< a connection's periodic `ping` event
 
-/// A chat connection as a room, the lobby or its user actor sees it. The
+/// A chat connection as a room or the lobby sees it. The
 /// link is a process-local pointer: these never leave the node.
 struct chat_member {
   std::string user_id;

@@ -99,9 +99,13 @@ private:
 
   void settle(std::uint64_t id, bool failed) {
     for (auto& e : entries_) {
-      if (e.write_id == id)
+      if (e.write_id == id) {
         e.done = true;
-      else if (failed && e.write_id == 0 && e.owner == id) {
+        // Frames it owns come after it and matter only if it failed: a
+        // commit stops here, so a long queue is not walked once per commit.
+        if (!failed)
+          break;
+      } else if (failed && e.write_id == 0 && e.owner == id) {
         e.links.clear();
         e.shared.reset();
       }

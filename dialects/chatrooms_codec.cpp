@@ -116,7 +116,15 @@ std::variant<chat_command, chat_decode_error> decode_chat(std::string_view args,
                                                           const chat_limits& limits) {
   boost::system::error_code ec;
   auto v = boost::json::parse(args, ec);
-  if (ec || !v.is_array() || v.as_array().empty() || !v.as_array()[0].is_string())
+  if (ec)
+    return fail(chat_error::bad_payload, ack, "An event is an array starting with its name");
+  return decode_chat(v, ack, limits);
+}
+
+std::variant<chat_command, chat_decode_error> decode_chat(const boost::json::value& v,
+                                                          std::optional<std::uint64_t> ack,
+                                                          const chat_limits& limits) {
+  if (!v.is_array() || v.as_array().empty() || !v.as_array()[0].is_string())
     return fail(chat_error::bad_payload, ack, "An event is an array starting with its name");
   auto& a = v.as_array();
   std::string_view name = a[0].as_string();

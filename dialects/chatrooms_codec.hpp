@@ -17,6 +17,10 @@
 #include "wire/time_format.hpp"
 #include "wire/wire_frame.hpp"
 
+namespace boost::json {
+class value;
+}
+
 namespace roomcast {
 
 /// The client's events (client -> server).
@@ -104,6 +108,12 @@ struct chat_decode_error {
 /// Decodes an EVENT's argument array (`["sendMessage", {...}]`). Every
 /// input, however hostile, gives a command or an error.
 std::variant<chat_command, chat_decode_error> decode_chat(std::string_view args, std::optional<std::uint64_t> ack,
+                                                          const chat_limits& limits = {});
+
+/// The same from the arguments already parsed (the Socket.IO transport
+/// parses every packet once to validate it).
+std::variant<chat_command, chat_decode_error> decode_chat(const boost::json::value& args,
+                                                          std::optional<std::uint64_t> ack,
                                                           const chat_limits& limits = {});
 
 /// Room ids: 1-100 of [A-Za-z0-9_.-].

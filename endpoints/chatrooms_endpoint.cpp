@@ -14,7 +14,6 @@
 #include "actors/chat_connection.hpp"
 #include "actors/chat_lobby.hpp"
 #include "actors/chat_room.hpp"
-#include "actors/chat_user.hpp"
 #include "actors/message_types.hpp"
 #include "actors/rate_limiter.hpp"
 #include "auth/jwt_verifier.hpp"
@@ -129,15 +128,14 @@ public:
   bool on_event(std::string_view args, std::optional<std::uint64_t> ack, client_link& link) override {
     if (!within_flood_limit(link, ack))
       return false;
-    auto result = decode_chat(args, ack, env_->limits);
-    if (auto* err = std::get_if<chat_decode_error>(&result)) {
-      refuse(link, err->code, err->message, ack);
+    return hand_on(decode_chat(args, ack, env_->limits), ack, link);
+  }
+
+  bool on_parsed_event(const boost::json::value& parsed, std::string_view, std::optional<std::uint64_t> ack,
+                       client_link& link) override {
+    if (!within_flood_limit(link, ack))
       return false;
-    }
-    if (!conn_)
-      return false;
-    caf::anon_send(conn_, std::move(std::get<chat_command>(result)));
-    return true;
+    return hand_on(decode_chat(parsed, ack, env_->limits), ack, link);
   }
 
   void on_binary_event(std::string_view, const std::vector<std::string>&, std::optional<std::uint64_t> ack,
@@ -155,9 +153,22 @@ public:
   }
 
 private:
+  /// A decoded command goes to the connection actor; a refused one is answered here.
+  bool hand_on(std::variant<chat_command, chat_decode_error> result, std::optional<std::uint64_t> ack,
+               client_link& link) {
+    if (auto* err = std::get_if<chat_decode_error>(&result)) {
+      refuse(link, err->code, err->message, ack);
+      return false;
+    }
+    if (!conn_)
+      return false;
+    caf::anon_send(conn_, std::move(std::get<chat_command>(result)));
+    return true;
+  }
+
   /// The node's per-connection flood guard (server.rate_limit_per_second /
   /// _burst), before any decoding; the contract's per-user limits are the
-  /// chat_user actor's. One error a second at most, so the error is not the flood.
+  /// user's budget, checked by the connection actor. One error a second at most, so the error is not the flood.
   bool within_flood_limit(client_link& link, std::optional<std::uint64_t> ack) {
     auto now = std::chrono::steady_clock::now();
     if (flood_.allow(now))
@@ -254,7 +265,6 @@ std::string string_field(const boost::json::value& v, std::string_view key) {
 
 struct chat_view {
   std::vector<boost::json::value> rooms;
-  std::vector<boost::json::value> users;
   boost::json::value lobby;
   std::size_t rooms_created = 0;
 };
@@ -266,39 +276,36 @@ void gather(std::shared_ptr<const chat_env> env, std::function<void(chat_view)> 
     auto registry = env->registry;
     describe_all(self, registry, "chatroom", [self, registry, view, done](std::vector<boost::json::value> rooms) {
       view->rooms = std::move(rooms);
-      describe_all(self, registry, "chatuser", [self, registry, view, done](std::vector<boost::json::value> users) {
-        view->users = std::move(users);
-        self->request(registry, ask_timeout, room_atom::value, std::string{"chatlobby"}, std::string{lobby_id})
-          .then(
-            [self, registry, view, done](caf::actor lobby) {
-              self->request(lobby, ask_timeout, describe_atom::value)
-                .then(
-                  [self, registry, view, done](std::string& text) {
-                    boost::system::error_code ec;
-                    view->lobby = boost::json::parse(text, ec);
-                    if (ec || !view->lobby.is_object())
-                      view->lobby = boost::json::object{};
-                    self->request(registry, ask_timeout, list_atom::value, std::string{"chatroom"}, true)
-                      .then(
-                        [view, done](std::vector<std::string>& all) {
-                          view->rooms_created = all.size();
-                          done(std::move(*view));
-                        },
-                        [view, done](caf::error&) {
-                          view->rooms_created = view->rooms.size();
-                          done(std::move(*view));
-                        });
-                  },
-                  [view, done](caf::error&) {
+      self->request(registry, ask_timeout, room_atom::value, std::string{"chatlobby"}, std::string{lobby_id})
+        .then(
+          [self, registry, view, done](caf::actor lobby) {
+            self->request(lobby, ask_timeout, describe_atom::value)
+              .then(
+                [self, registry, view, done](std::string& text) {
+                  boost::system::error_code ec;
+                  view->lobby = boost::json::parse(text, ec);
+                  if (ec || !view->lobby.is_object())
                     view->lobby = boost::json::object{};
-                    done(std::move(*view));
-                  });
-            },
-            [view, done](caf::error&) {
-              view->lobby = boost::json::object{};
-              done(std::move(*view));
-            });
-      });
+                  self->request(registry, ask_timeout, list_atom::value, std::string{"chatroom"}, true)
+                    .then(
+                      [view, done](std::vector<std::string>& all) {
+                        view->rooms_created = all.size();
+                        done(std::move(*view));
+                      },
+                      [view, done](caf::error&) {
+                        view->rooms_created = view->rooms.size();
+                        done(std::move(*view));
+                      });
+                },
+                [view, done](caf::error&) {
+                  view->lobby = boost::json::object{};
+                  done(std::move(*view));
+                });
+          },
+          [view, done](caf::error&) {
+            view->lobby = boost::json::object{};
+            done(std::move(*view));
+          });
     });
   });
 }
@@ -344,12 +351,8 @@ std::string health_json(const chat_env& env, const chat_view& v) {
 }
 
 std::string stats_json(const chat_view& v) {
-  std::uint64_t active = 0, messages = field(v.lobby, "retiredMessages"),
-                violations = field(v.lobby, "retiredViolations");
-  for (auto& u : v.users) {
-    messages += field(u, "messages");
-    violations += field(u, "violations");
-  }
+  // The lobby counts every user's budget, online or gone.
+  std::uint64_t active = 0, messages = field(v.lobby, "messages"), violations = field(v.lobby, "violations");
   json_writer w;
   w.str("timestamp", iso_time(chat_now_ms()));
   w.object("connections")
@@ -442,9 +445,11 @@ dialect chatrooms_dialect(const dialect_env& env) {
   if (retention.count() > 0)
     room_cfg.life.refresh_interval = retention / 4;
 
-  chat_user_config user_cfg;
-  user_cfg.limits = rate_limits(cfg);
-  user_cfg.presence_grace = cfg.chat_presence_grace;
+  chat_lobby_config lobby_cfg;
+  lobby_cfg.nsp = cfg.chat_namespace;
+  lobby_cfg.broadcast_presence = cfg.chat_broadcast_presence;
+  lobby_cfg.limits = rate_limits(cfg);
+  lobby_cfg.presence_grace = cfg.chat_presence_grace;
 
   dialect d;
   d.name = "chatrooms";
@@ -456,22 +461,13 @@ dialect chatrooms_dialect(const dialect_env& env) {
     c.life.registry = registry;
     return sys.spawn(chat_room, id, std::move(c));
   };
-  room_kind users;
-  users.name = "chatuser";
-  users.resumable = false;
-  users.spawn = [user_cfg](caf::actor_system& sys, const std::string& id, const caf::actor_addr& registry) {
-    auto c = user_cfg;
-    c.registry = registry;
-    return sys.spawn(chat_user, id, std::move(c));
-  };
   room_kind lobby;
   lobby.name = "chatlobby";
   lobby.resumable = false;
-  lobby.spawn = [nsp = cfg.chat_namespace, presence = cfg.chat_broadcast_presence](
-                  caf::actor_system& sys, const std::string& id, const caf::actor_addr&) {
-    return sys.spawn(chat_lobby, id, nsp, presence);
+  lobby.spawn = [lobby_cfg](caf::actor_system& sys, const std::string& id, const caf::actor_addr&) {
+    return sys.spawn(chat_lobby, id, lobby_cfg);
   };
-  d.kinds = {std::move(rooms), std::move(users), std::move(lobby)};
+  d.kinds = {std::move(rooms), std::move(lobby)};
 
   auto flood = std::make_shared<rate_limit>(cfg.rate_limit_per_second, cfg.rate_limit_burst);
   auto max_rooms = std::make_shared<std::atomic<std::size_t>>(cfg.max_rooms_per_connection);

@@ -1,5 +1,7 @@
 #include "gateway/engineio_server.hpp"
 
+#include <utility>
+
 #include "gateway/engineio_session.hpp"
 #include "gateway/session_id.hpp"
 #include "gateway/lane.hpp"
@@ -19,6 +21,15 @@ std::string open_packet(const std::string& sid, const eio_options& o, bool upgra
          + ",\"maxPayload\":" + std::to_string(o.max_payload) + "}";
 }
 
+/// Operators see a WebSocket that carries an Engine.IO session as such; the
+/// session is listed (and counted) on its own.
+void mark_carrier(client_link& ws, const std::string& sid) {
+  std::string note = "{\"carries\":\"engine.io\",\"sid\":\"";
+  note += sid; // sids are URL-safe base64: nothing to escape
+  note += "\"}";
+  ws.annotate(std::move(note));
+}
+
 /// A WebSocket of an Engine.IO session: direct, or upgrading a polling one.
 class engineio_ws final : public ws_connection {
 public:
@@ -27,22 +38,23 @@ public:
 
   void start(client_link_ptr link) override {
     link_ = link.get();
-    // Operators see this WebSocket as the carrier of its Engine.IO session,
-    // which is listed (and counted) on its own.
-    std::string note = "{\"carries\":\"engine.io\",\"sid\":";
-    note += sid_.empty() ? std::string{"null"} : "\"" + sid_ + "\"";
-    note += '}';
-    link->annotate(std::move(note));
-    if (sid_.empty()) {
-      session_ = server_->create(std::move(handshake_));
+    // Only the start needs the request and the sid: the session keeps what
+    // it authenticates with, so an idle client does not hold every header.
+    auto handshake = std::exchange(handshake_, http_request{});
+    auto sid = std::exchange(sid_, std::string{});
+    if (sid.empty()) {
+      session_ = server_->create(handshake);
+      mark_carrier(*link, session_->sid());
       session_->open(std::move(link));
       return;
     }
-    session_ = server_->find(sid_);
+    session_ = server_->find(sid);
     if (!session_ || !session_->attach(link)) {
       session_.reset();
       link->close(1008, "session not available for an upgrade");
+      return;
     }
+    mark_carrier(*link, sid);
   }
 
   bool on_text(std::string_view text, client_link& link) override {

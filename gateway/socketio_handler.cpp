@@ -1,5 +1,10 @@
 #include "gateway/socketio_handler.hpp"
 
+#include <algorithm>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/value.hpp>
+
 #include "gateway/session_id.hpp"
 #include "wire/json_writer.hpp"
 
@@ -34,14 +39,20 @@ bool socketio_handler::on_message(std::string_view data, bool binary, client_lin
   }
   if (binary_)
     return false; // a text packet before the attachments of the last one
-  auto p = decode_sio(data);
+  // The payload is parsed once, to validate it, into a buffer on this
+  // thread's stack (spilling to the heap only for large packets); the
+  // namespace reads its arguments from that value instead of parsing again.
+  unsigned char scratch[4096];
+  boost::json::monotonic_resource mr(scratch, sizeof scratch);
+  boost::json::value parsed(&mr);
+  auto p = decode_sio(data, &parsed);
   if (!p)
     return false;
-  return on_packet(*p, link);
+  return on_packet(*p, parsed, link);
 }
 
-bool socketio_handler::on_packet(sio_packet& p, client_link& link) {
-  auto conn = connected_.find(p.nsp);
+bool socketio_handler::on_packet(sio_packet& p, const boost::json::value& parsed, client_link& link) {
+  auto conn = find(p.nsp);
   switch (p.type) {
     case sio_type::connect: connect(p, link); return true;
     case sio_type::disconnect:
@@ -53,7 +64,7 @@ bool socketio_handler::on_packet(sio_packet& p, client_link& link) {
       return true;
     case sio_type::event:
       if (conn != connected_.end())
-        conn->second->on_event(p.data, p.id, link);
+        conn->second->on_parsed_event(parsed, p.data, p.id, link);
       return true; // events for a namespace not joined are ignored, as the reference does
     case sio_type::ack:
       if (conn != connected_.end())
@@ -74,14 +85,14 @@ void socketio_handler::dispatch_binary(client_link& link) {
   binary_.reset();
   auto attachments = std::move(attachments_);
   attachments_.clear();
-  auto conn = connected_.find(p.nsp);
+  auto conn = find(p.nsp);
   if (conn == connected_.end() || p.type != sio_type::binary_event)
     return; // binary acks: we never ask for them
   conn->second->on_binary_event(p.data, attachments, p.id, link);
 }
 
 void socketio_handler::connect(const sio_packet& p, client_link& link) {
-  if (connected_.count(p.nsp))
+  if (find(p.nsp) != connected_.end())
     return; // connected already: a repeated CONNECT changes nothing
   std::shared_ptr<sio_namespace> ns;
   for (auto& [name, n] : *namespaces_)
@@ -102,9 +113,13 @@ void socketio_handler::connect(const sio_packet& p, client_link& link) {
   }
   auto sid = new_session_id();
   link.send(sio_frame(sio_type::connect, p.nsp, {}, "{\"sid\":\"" + sid + "\"}"));
-  auto& conn = connected_[p.nsp] = std::move(std::get<std::unique_ptr<sio_connection>>(admission));
+  auto& conn = connected_.emplace_back(p.nsp, std::move(std::get<std::unique_ptr<sio_connection>>(admission))).second;
   ever_connected_ = true;
   conn->start(link_, std::move(sid), *services_);
+}
+
+socketio_handler::namespace_list::iterator socketio_handler::find(std::string_view nsp) {
+  return std::find_if(connected_.begin(), connected_.end(), [nsp](auto& c) { return c.first == nsp; });
 }
 
 void socketio_handler::on_close() {

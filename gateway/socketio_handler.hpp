@@ -7,7 +7,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "gateway/engineio.hpp"
@@ -28,7 +27,7 @@ public:
   void on_close() override;
 
 private:
-  bool on_packet(sio_packet& p, client_link& link);
+  bool on_packet(sio_packet& p, const boost::json::value& parsed, client_link& link);
   void connect(const sio_packet& p, client_link& link);
   void dispatch_binary(client_link& link);
 
@@ -36,7 +35,11 @@ private:
   std::chrono::milliseconds connect_timeout_;
   client_link_ptr link_;
   eio_session_services* services_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<sio_connection>> connected_;
+  /// By namespace. A client joins one or two: a short list costs less than
+  /// a hash table per idle client and is as fast to search.
+  using namespace_list = std::vector<std::pair<std::string, std::unique_ptr<sio_connection>>>;
+  namespace_list connected_;
+  namespace_list::iterator find(std::string_view nsp);
   bool ever_connected_ = false;
   std::optional<sio_packet> binary_;       ///< a binary packet waiting for its attachments
   std::vector<std::string> attachments_;

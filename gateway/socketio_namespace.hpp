@@ -17,6 +17,10 @@
 #include "gateway/http_types.hpp"
 #include "wire/client_link.hpp"
 
+namespace boost::json {
+class value;
+}
+
 namespace roomcast {
 
 /// One client's connection to one namespace. Calls come one at a time, but
@@ -34,6 +38,15 @@ public:
   /// set when the client waits for an acknowledgement. Returns true when it
   /// handed a command to an actor.
   virtual bool on_event(std::string_view args, std::optional<std::uint64_t> ack, client_link& link) = 0;
+
+  /// The same EVENT with its arguments as the transport parsed them to
+  /// validate the packet (`parsed`, valid during the call only, and `args`,
+  /// the text). A namespace that reads the arguments overrides this so an
+  /// event is parsed once. Default: on_event(args, ...).
+  virtual bool on_parsed_event(const boost::json::value& parsed, std::string_view args,
+                               std::optional<std::uint64_t> ack, client_link& link) {
+    return on_event(args, ack, link);
+  }
 
   /// An ACK from the client for an event we sent with an id.
   virtual void on_ack(std::uint64_t id, std::string_view args, client_link& link) {}

@@ -26,7 +26,7 @@ bool read_number(std::string_view& s, std::uint64_t& out) {
   return n > 0;
 }
 
-bool valid_payload(sio_type type, std::string_view data) {
+bool valid_payload(sio_type type, std::string_view data, boost::json::value* parsed) {
   if (data.empty())
     return type == sio_type::connect || type == sio_type::disconnect;
   if (type == sio_type::disconnect)
@@ -34,7 +34,9 @@ bool valid_payload(sio_type type, std::string_view data) {
   boost::json::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 32;
-  auto v = boost::json::parse(data, ec, {}, opts);
+  boost::json::value local;
+  auto& v = parsed ? *parsed : local;
+  v = boost::json::parse(data, ec, v.storage(), opts);
   if (ec)
     return false;
   switch (type) {
@@ -55,7 +57,7 @@ bool valid_payload(sio_type type, std::string_view data) {
 
 } // namespace
 
-std::optional<sio_packet> decode_sio(std::string_view s) {
+std::optional<sio_packet> decode_sio(std::string_view s, boost::json::value* parsed) {
   if (s.empty() || s[0] < '0' || s[0] > '6')
     return std::nullopt;
   sio_packet p;
@@ -87,7 +89,7 @@ std::optional<sio_packet> decode_sio(std::string_view s) {
     return std::nullopt;
   if ((p.type == sio_type::ack || p.type == sio_type::binary_ack) && !p.id)
     return std::nullopt;
-  if (!valid_payload(p.type, s))
+  if (!valid_payload(p.type, s, parsed))
     return std::nullopt;
   p.data.assign(s);
   return p;

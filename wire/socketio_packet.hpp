@@ -10,6 +10,10 @@
 
 #include "wire/wire_frame.hpp"
 
+namespace boost::json {
+class value;
+}
+
 namespace roomcast {
 
 enum class sio_type : std::uint8_t {
@@ -34,7 +38,9 @@ struct sio_packet {
 /// leading '4'). nullopt for anything socket.io-parser would reject: unknown
 /// type, bad namespace or ack id, a payload that is not valid JSON of the
 /// shape the type requires (an event: an array starting with a string).
-std::optional<sio_packet> decode_sio(std::string_view text);
+/// `parsed`: if given, receives the payload as parsed for that check (in
+/// its own storage), so a namespace need not parse it again.
+std::optional<sio_packet> decode_sio(std::string_view text, boost::json::value* parsed = nullptr);
 
 /// The packet as text, without the Engine.IO prefix: "2/chat,12[...]".
 std::string encode_sio(sio_type type, std::string_view nsp, std::optional<std::uint64_t> id, std::string_view data,

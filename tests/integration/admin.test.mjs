@@ -347,7 +347,7 @@ test('a server notice reaches each dialect in its chat shape; kinds without one 
     assert.deepEqual(got.author, { id: 'system', username: 'Server' });
     assert.equal(got.content, 'Welcome');
     assert.equal(got.roomId, chatRoom);
-    r = await notice('chatuser/ntc-alice', 'hi');
+    r = await notice('chatlobby/main', 'hi');
     assert.equal(r.status, 409, r.text);
     assert.match(r.json.error, /has no server notice/);
 
@@ -360,8 +360,8 @@ test('a server notice reaches each dialect in its chat shape; kinds without one 
     assert.equal(s.connected, true, 'the Socket.IO connection stays');
     const again = await chatAsk(s, 'joinRoom', { roomId: chatRoom });
     assert.equal(again.success, true);
-    r = await api(server, `/admin/api/actors/chatuser/ntc-alice/close`, { method: 'POST' });
-    assert.equal(r.status, 409, 'a user actor is not closed');
+    r = await api(server, `/admin/api/actors/chatlobby/main/close`, { method: 'POST' });
+    assert.equal(r.status, 409, 'the lobby is not closed');
     s.disconnect();
 
     // shop: a chat_message from "Server" marked isAdmin
