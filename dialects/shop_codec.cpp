@@ -203,7 +203,7 @@ shop_decode_result decode_shop(std::string_view text, const shop_limits& limits)
     return shop_decode_error{shop_error::invalid_format, "Invalid message format: type is required"};
   auto i = ops_by_name().find(sv(type->get_string()));
   if (i == ops_by_name().end()) {
-    auto name = sv(type->get_string()).substr(0, 64);
+    auto name = utf8_prefix(sv(type->get_string()), 64);
     return shop_decode_error{shop_error::unknown_type, "Unknown message type: " + std::string{name}};
   }
   decoder d{obj, limits, {}, {}};
