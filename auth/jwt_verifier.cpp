@@ -38,6 +38,9 @@ jwt_result verify_jwt(std::string_view token, std::string_view secret, long long
     return {std::nullopt, "token authentication is not configured"};
   if (token.size() > 8192)
     return {std::nullopt, "token too long"};
+  // libjwt reads a C string: bytes after a NUL would go unverified.
+  if (token.find('\0') != std::string_view::npos)
+    return {std::nullopt, "invalid token"};
   jwt_t* raw = nullptr;
   std::string tok{token};
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret.data()),

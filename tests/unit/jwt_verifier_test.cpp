@@ -57,6 +57,13 @@ CAF_TEST(a token signed with another secret is refused) {
   CAF_CHECK(!r.identity);
 }
 
+CAF_TEST(a valid token with bytes after a NUL is refused) {
+  auto token = make_token({{"sub", "u1"}});
+  CAF_CHECK(verify_jwt(token, "secret", now).identity);
+  token += std::string("\0garbage", 8);
+  CAF_CHECK(!verify_jwt(token, "secret", now).identity);
+}
+
 CAF_TEST(an unsigned token is refused) {
   auto r = verify_jwt(make_token({{"sub", "u1"}}, {}, JWT_ALG_NONE), "secret", now);
   CAF_CHECK(!r.identity);
