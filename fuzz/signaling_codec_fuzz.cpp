@@ -23,7 +23,8 @@ std::string reencode(const signaling_command& c) {
   switch (c.op) {
     case signaling_op::join_room:
       m["peerId"] = c.peer_id;
-      m["displayName"] = c.display_name;
+      if (c.display_name != c.peer_id) // absent: the peerId stands in
+        m["displayName"] = c.display_name;
       m["mediaState"] = media;
       break;
     case signaling_op::offer:
@@ -45,7 +46,9 @@ void check_command(const signaling_command& c, const signaling_limits& limits) {
   FUZZ_CHECK(c.to_peer.empty() || valid_signaling_id(c.to_peer));
   if (c.op == signaling_op::join_room) {
     FUZZ_CHECK(!c.room_id.empty() && !c.peer_id.empty());
-    FUZZ_CHECK(!c.display_name.empty() && utf8_length(c.display_name) <= limits.max_display_name_chars);
+    // A name given is sanitized and within the limit; none given: the peerId.
+    FUZZ_CHECK(c.display_name == c.peer_id
+               || (!c.display_name.empty() && utf8_length(c.display_name) <= limits.max_display_name_chars));
   }
   FUZZ_CHECK(c.payload.size() <= limits.max_payload_bytes);
 
