@@ -49,7 +49,9 @@ jwt_result verify_jwt(std::string_view token, std::string_view secret, long long
       || !raw)
     return {std::nullopt, "invalid token"};
   std::unique_ptr<jwt_t, void (*)(jwt_t*)> jwt{raw, jwt_free};
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
+  // libjwt also takes "hs256"; JWS algorithm names are case-sensitive (RFC 7515 4.1.1).
+  const char* alg = jwt_get_header(jwt.get(), "alg");
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256 || !alg || std::string_view{alg} != "HS256")
     return {std::nullopt, "token must be signed with HS256"};
   errno = 0;
   long exp = jwt_get_grant_int(jwt.get(), "exp");
