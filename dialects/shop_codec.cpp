@@ -6,6 +6,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <optional>
 #include <unordered_map>
@@ -252,7 +253,8 @@ std::string decode_pinned_products(std::string_view json_text, const shop_limits
         || !d.text("image", max_field_chars, false, image, false))
       return "pinnedProducts[" + std::to_string(n) + "]: " + d.err;
     auto* price = d.field("price");
-    if (!price || !price->is_number() || price->to_number<double>() < 0)
+    // 1e999 parses as infinity, which has no JSON form: refused like a negative.
+    if (!price || !price->is_number() || price->to_number<double>() < 0 || !std::isfinite(price->to_number<double>()))
       return "pinnedProducts[" + std::to_string(n) + "]: price must be a number >= 0";
     std::int64_t order = static_cast<std::int64_t>(n + 1);
     if (auto* o = d.field("displayOrder")) {
