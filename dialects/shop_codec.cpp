@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "wire/json_writer.hpp"
+#include "wire/json_finite.hpp"
 #include "wire/text.hpp"
 
 namespace json = boost::json;
@@ -124,7 +125,7 @@ struct decoder {
     if (!id("to", cmd.to))
       return false;
     auto* v = field(name);
-    if (!v || !(v->is_object() || v->is_string()))
+    if (!v || !(v->is_object() || v->is_string()) || !finite_json(*v))
       return fail(std::string{name} + " is required (object)");
     cmd.payload = json::serialize(*v);
     return true;
