@@ -3,11 +3,9 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
 #include <algorithm>
 
+#include "actors/chat_room_snapshot.hpp"
 #include "persistence/persistence_messages.hpp"
 #include "wire/json_writer.hpp"
 
@@ -276,30 +274,17 @@ std::string chat_room_state::describe() const {
 // -- durability ----------------------------------------------------------------------
 
 std::string chat_room_state::encode() const {
-  json_writer w;
-  w.num("createdAt", created_ms);
-  std::vector<std::string> ids(known_users.begin(), known_users.end());
-  w.strings("members", ids);
-  return w.done();
+  return encode_chat_room_snapshot({created_ms, known_users});
 }
 
 void chat_room_state::on_loaded(persistence::room_record& rec) {
   if (rec.found) {
     bool ok = false;
     if (rec.kind == snapshot_kind && rec.version == snapshot_version) {
-      boost::system::error_code ec;
-      auto v = boost::json::parse(rec.state, ec);
-      if (!ec && v.is_object()) {
-        auto& o = v.as_object();
-        auto* created = o.if_contains("createdAt");
-        auto* ids = o.if_contains("members");
-        if (created && created->is_int64() && ids && ids->is_array()) {
-          ok = true;
-          created_ms = created->as_int64();
-          for (auto& id : ids->as_array())
-            if (id.is_string())
-              known_users.emplace(id.as_string());
-        }
+      if (auto d = decode_chat_room_snapshot(rec.state)) {
+        ok = true;
+        created_ms = d->created_ms;
+        known_users.merge(d->known_users);
       }
     }
     if (!ok) {

@@ -23,6 +23,7 @@
 #include "actors/member_links.hpp"
 #include "actors/message_types.hpp"
 #include "actors/outbox.hpp"
+#include "actors/support_snapshot.hpp"
 
 namespace roomcast {
 
@@ -34,18 +35,6 @@ struct support_conversation_config {
   std::string admin_id = "default";
   lifecycle_config life; ///< life.registry is also how the admin group is found
 };
-
-struct support_durable {
-  std::string customer_name;
-  std::uint64_t unread = 0;          ///< customer messages since staff last replied or read
-  std::string last_message;          ///< the newest entry's JSON ("" when none)
-  std::vector<std::string> queued;   ///< staff_reply frames not yet delivered (JSON text)
-
-  friend bool operator==(const support_durable&, const support_durable&) = default;
-};
-
-std::string encode_support_snapshot(const support_durable& d);
-std::optional<support_durable> decode_support_snapshot(const std::string& state);
 
 struct support_conversation_state {
   static inline const char* name = "support_conversation";

@@ -57,6 +57,9 @@ jwt_result verify_jwt(std::string_view token, const jwt_policy& policy, long lon
     return {std::nullopt, "token authentication is not configured"};
   if (token.size() > 8192)
     return {std::nullopt, "token too long"};
+  // libjwt reads a C string: bytes after a NUL would go unverified.
+  if (token.find('\0') != std::string_view::npos)
+    return {std::nullopt, "invalid token"};
   jwt_t* raw = nullptr;
   std::string tok{token};
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret.data()),
@@ -65,7 +68,9 @@ jwt_result verify_jwt(std::string_view token, const jwt_policy& policy, long lon
       || !raw)
     return {std::nullopt, "invalid token"};
   std::unique_ptr<jwt_t, void (*)(jwt_t*)> jwt{raw, jwt_free};
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
+  // libjwt also takes "hs256"; JWS algorithm names are case-sensitive (RFC 7515 4.1.1).
+  const char* alg = jwt_get_header(jwt.get(), "alg");
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256 || !alg || std::string_view{alg} != "HS256")
     return {std::nullopt, "token must be signed with HS256"};
   auto leeway = std::max(0LL, policy.leeway_s);
   if (auto exp = int_claim(jwt.get(), "exp"); exp && *exp + leeway <= now_s)

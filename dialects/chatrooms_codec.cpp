@@ -133,7 +133,7 @@ std::variant<chat_command, chat_decode_error> decode_chat(const boost::json::val
     if (o.name == name)
       found = &o;
   if (!found)
-    return fail(chat_error::unknown_event, ack, "Unknown event: " + std::string{name.substr(0, 64)});
+    return fail(chat_error::unknown_event, ack, "Unknown event: " + std::string{utf8_prefix(name, 64)});
 
   chat_command cmd;
   cmd.op = found->op;

@@ -9,6 +9,7 @@
 
 #include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/json_finite.hpp"
 #include "wire/text.hpp"
 
 namespace json = boost::json;
@@ -121,7 +122,7 @@ struct decoder {
   /// sdp / candidate: a string or object relayed unchanged, as raw JSON.
   bool relay_field(std::string_view name) {
     auto* v = data.if_contains(name);
-    if (!v || !(v->is_string() || v->is_object()))
+    if (!v || !(v->is_string() || v->is_object()) || !finite_json(*v))
       return fail(std::string{name} + " is required (string or object)");
     cmd.text = json::serialize(*v);
     return true;

@@ -6,12 +6,14 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <optional>
 #include <unordered_map>
 
 #include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/json_finite.hpp"
 #include "wire/text.hpp"
 
 namespace json = boost::json;
@@ -124,7 +126,7 @@ struct decoder {
     if (!id("to", cmd.to))
       return false;
     auto* v = field(name);
-    if (!v || !(v->is_object() || v->is_string()))
+    if (!v || !(v->is_object() || v->is_string()) || !finite_json(*v))
       return fail(std::string{name} + " is required (object)");
     cmd.payload = json::serialize(*v);
     return true;
@@ -215,7 +217,7 @@ shop_decode_result decode_shop(std::string_view text, const shop_limits& limits)
     return shop_decode_error{shop_error::invalid_format, "Invalid message format: type is required"};
   auto i = ops_by_name().find(sv(type->get_string()));
   if (i == ops_by_name().end()) {
-    auto name = sv(type->get_string()).substr(0, 64);
+    auto name = utf8_prefix(sv(type->get_string()), 64);
     return shop_decode_error{shop_error::unknown_type, "Unknown message type: " + std::string{name}};
   }
   decoder d{obj, limits, {}, {}};
@@ -264,7 +266,8 @@ std::string decode_pinned_products(std::string_view json_text, const shop_limits
         || !d.text("image", max_field_chars, false, image, false))
       return "pinnedProducts[" + std::to_string(n) + "]: " + d.err;
     auto* price = d.field("price");
-    if (!price || !price->is_number() || price->to_number<double>() < 0)
+    // 1e999 parses as infinity, which has no JSON form: refused like a negative.
+    if (!price || !price->is_number() || price->to_number<double>() < 0 || !std::isfinite(price->to_number<double>()))
       return "pinnedProducts[" + std::to_string(n) + "]: price must be a number >= 0";
     std::int64_t order = static_cast<std::int64_t>(n + 1);
     if (auto* o = d.field("displayOrder")) {

@@ -13,6 +13,7 @@
 #include "wire/time_format.hpp"
 #include "wire/error_tally.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/json_finite.hpp"
 #include "wire/text.hpp"
 
 namespace json = boost::json;
@@ -152,7 +153,7 @@ struct decoder {
     if (!id_field("roomId", cmd.room_id, false) || !id_field("toPeerId", cmd.to_peer, true))
       return false;
     auto* v = msg.if_contains(field);
-    if (!v || !v->is_object())
+    if (!v || !v->is_object() || !finite_json(*v))
       return fail(std::string{field} + " is required (an object)");
     cmd.payload = json::serialize(*v);
     if (cmd.payload.size() > limits.max_payload_bytes)

@@ -1,42 +1,20 @@
 #include "gateway/engineio_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/detail/base64.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/engineio_payload.hpp"
 #include "gateway/metrics.hpp"
 
 namespace asio = boost::asio;
-namespace base64 = boost::beast::detail::base64;
 
 namespace roomcast {
 
 namespace {
 
-constexpr char record_separator = '\x1e';
-
 wire_frame_ptr packet_frame(std::string_view text) {
   return make_text_frame(text);
-}
-
-bool decode_base64(std::string_view in, std::string& out) {
-  if (in.size() % 4 != 0)
-    return false;
-  out.resize(base64::decoded_size(in.size()));
-  auto [written, read] = base64::decode(out.data(), in.data(), in.size());
-  auto padding = in.size() - read;
-  if (padding > 2 || in.find_first_not_of('=', read) != std::string_view::npos)
-    return false;
-  out.resize(written);
-  return true;
-}
-
-void append_base64(std::string& out, std::string_view in) {
-  auto at = out.size();
-  out.resize(at + base64::encoded_size(in.size()));
-  auto n = base64::encode(out.data() + at, in.data(), in.size());
-  out.resize(at + n);
 }
 
 http_response text_response(unsigned status, std::string body) {
@@ -122,16 +100,8 @@ void engineio_session::on_ping_timer(std::uint64_t generation) {
 
 std::string engineio_session::drain_queue_locked() {
   std::string body;
-  for (auto& f : queue_) {
-    if (!body.empty())
-      body.push_back(record_separator);
-    if (f->opcode() == ws_opcode::binary) {
-      body.push_back('b');
-      append_base64(body, f->payload());
-    } else {
-      body += f->payload();
-    }
-  }
+  for (auto& f : queue_)
+    append_eio_packet(body, *f);
   queue_.clear();
   queued_bytes_ = 0;
   return body;
@@ -191,16 +161,10 @@ void engineio_session::post(std::string_view body, responder res) {
     return end("payload over maxPayload", "1");
   }
   std::lock_guard in(in_mu_);
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    auto stop = body.find(record_separator, start);
-    if (stop == std::string_view::npos)
-      stop = body.size();
-    if (!on_packet(body.substr(start, stop - start), false, *this)) {
-      res.reply(http_response::json(400, R"({"code":3,"message":"Bad request"})"));
-      return end("invalid packet", "1");
-    }
-    start = stop + 1;
+  bool valid = for_each_eio_packet(body, [&](std::string_view packet) { return on_packet(packet, false, *this); });
+  if (!valid) {
+    res.reply(http_response::json(400, R"({"code":3,"message":"Bad request"})"));
+    return end("invalid packet", "1");
   }
   http_response ok = text_response(200, "ok");
   ok.content_type = "text/html; charset=UTF-8";
@@ -238,7 +202,7 @@ bool engineio_session::on_packet(std::string_view p, bool binary, client_link& v
       return true;
     case 'b': {
       std::string data;
-      if (!decode_base64(p.substr(1), data))
+      if (!decode_eio_base64(p.substr(1), data))
         return false;
       deliver(data, true, via);
       return true;

@@ -12,11 +12,11 @@
 
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <deque>
 
 #include "gateway/deflate_negotiation.hpp"
 #include "gateway/handshake.hpp"
+#include "gateway/request_head.hpp"
 #include "gateway/route_deadline.hpp"
 #include "gateway/router.hpp"
 #include "gateway/websocket_session.hpp"
@@ -30,26 +30,6 @@ namespace roomcast {
 namespace {
 
 constexpr std::size_t header_limit = 8 * 1024;
-
-http_method method_of(http::verb v) {
-  switch (v) {
-    case http::verb::get: return http_method::get;
-    case http::verb::head: return http_method::head;
-    case http::verb::post: return http_method::post;
-    case http::verb::put: return http_method::put;
-    case http::verb::patch: return http_method::patch;
-    case http::verb::delete_: return http_method::del;
-    case http::verb::options: return http_method::options;
-    default: return http_method::other;
-  }
-}
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 /// One connection's HTTP: over plain TCP, or TLS after a handshake.
 template <class Stream>
@@ -205,17 +185,7 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
     return true;
   }
 
-  http_request to_request() {
-    auto& req = parser->get();
-    http_request r;
-    r.method = method_of(req.method());
-    r.target = std::string{req.target()};
-    r.path = r.target.substr(0, r.target.find('?'));
-    for (auto& f : req)
-      r.headers.emplace_back(lower(f.name_string()), std::string{f.value()});
-    r.remote_address = remote;
-    return r;
-  }
+  http_request to_request() { return to_http_request(parser->get(), remote); }
 
   void on_header(beast::error_code ec) {
     if (read_failed(ec))
@@ -271,18 +241,12 @@ struct http_session : std::enable_shared_from_this<http_session<Stream>> {
     // with the user's cookies.
     if (!ctx.routes->origin_allowed(r, route->origins))
       return reply(http_response::error(403, "origin not allowed"), false);
-    if (req[http::field::sec_websocket_version] != "13") {
-      // RFC 6455 4.2.2: tell the client which version we speak.
-      auto refusal = http_response::error(426, "unsupported WebSocket version");
-      refusal.headers.emplace_back("Sec-WebSocket-Version", "13");
-      return reply(std::move(refusal), false);
-    }
-    auto key = req[http::field::sec_websocket_key];
-    if (!valid_websocket_key({key.data(), key.size()}))
-      return reply(http_response::error(400, "bad WebSocket handshake"), false);
+    if (auto refusal = check_ws_handshake(req))
+      return reply(std::move(*refusal), false);
     auto admission = route->endpoint->accept(r);
     if (auto* refusal = std::get_if<http_response>(&admission))
       return reply(std::move(*refusal), false);
+    auto key = req[http::field::sec_websocket_key];
     auto deflate = negotiate(r);
     auto response = upgrade_response({key.data(), key.size()}, deflate ? deflate->response : std::string_view{});
     accept(std::move(std::get<std::unique_ptr<ws_connection>>(admission)), std::move(response), std::move(r.path),

@@ -1,5 +1,7 @@
 #include "wire/text.hpp"
 
+#include <algorithm>
+
 namespace roomcast {
 
 bool sanitize_text(std::string_view in, std::size_t max_chars, bool multiline, std::string& out) {
@@ -27,6 +29,13 @@ std::size_t utf8_length(std::string_view s) {
   for (char c : s)
     n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
+}
+
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  auto cut = std::min(s.size(), max_bytes);
+  while (cut < s.size() && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;
+  return s.substr(0, cut);
 }
 
 } // namespace roomcast

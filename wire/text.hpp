@@ -16,4 +16,8 @@ bool sanitize_text(std::string_view in, std::size_t max_chars, bool multiline, s
 /// Code points in valid UTF-8 `s`.
 std::size_t utf8_length(std::string_view s);
 
+/// At most `max_bytes` of valid UTF-8 `s`, never cutting a character in half
+/// (client text echoed in an error must stay valid UTF-8 in a text frame).
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+
 } // namespace roomcast

@@ -111,6 +111,15 @@ CAF_TEST(hostile input gives an error never a crash) {
   CAF_CHECK(bad(R"(["typing",{"roomId":"r","isTyping":1}])").code == chat_error::invalid_typing);
 }
 
+CAF_TEST(an unknown event echoed in the error is cut on a character boundary) {
+  std::string name = "a";
+  for (int i = 0; i < 40; ++i)
+    name += "\xC3\xB6"; // ö: the 64th byte is the first half of one
+  auto e = bad("[\"" + name + "\"]");
+  CAF_CHECK(e.code == chat_error::unknown_event);
+  CAF_CHECK_EQUAL(e.message, "Unknown event: " + name.substr(0, 63));
+}
+
 CAF_TEST(room ids allow letters digits dot dash and underscore up to 100) {
   CAF_CHECK(valid_room_id("general"));
   CAF_CHECK(valid_room_id("c0a8-01.room_9"));

@@ -5,6 +5,8 @@
 #include <caf/test/unit_test.hpp>
 
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cstdlib>
 #include <map>
@@ -89,6 +91,39 @@ CAF_TEST(the name falls back to the subject) {
 
 CAF_TEST(a token signed with another secret is refused) {
   auto r = verify_jwt(make_token({{"sub", "u1"}}, {}, JWT_ALG_HS256, "other"), secret_only("secret"), now);
+  CAF_CHECK(!r.identity);
+}
+
+CAF_TEST(a valid token with bytes after a NUL is refused) {
+  auto token = make_token({{"sub", "u1"}});
+  CAF_CHECK(verify_jwt(token, "secret", now).identity);
+  token += std::string("\0garbage", 8);
+  CAF_CHECK(!verify_jwt(token, "secret", now).identity);
+}
+
+CAF_TEST(an alg header of HS256 in another case is refused) {
+  // Signed with the right key, but the header names "Hs256": libjwt alone would accept it.
+  auto b64url = [](std::string_view in) {
+    static constexpr char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+      acc = (acc << 8) | c;
+      bits += 8;
+      while (bits >= 6)
+        out += abc[(acc >> (bits -= 6)) & 63];
+    }
+    if (bits > 0)
+      out += abc[(acc << (6 - bits)) & 63];
+    return out;
+  };
+  auto part = b64url(R"({"alg":"Hs256","typ":"JWT"})") + "." + b64url(R"({"sub":"u1"})");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), "secret", 6, reinterpret_cast<const unsigned char*>(part.data()), part.size(), mac, &n);
+  auto token = part + "." + b64url({reinterpret_cast<const char*>(mac), n});
+  auto r = verify_jwt(token, "secret", now);
   CAF_CHECK(!r.identity);
 }
 

@@ -55,6 +55,23 @@ CAF_TEST(unknown types are named in the error) {
   CAF_CHECK_EQUAL(e.message, "Unknown message type: teleport");
 }
 
+CAF_TEST(an unknown type echoed in the error is cut on a character boundary) {
+  std::string name = "a";
+  for (int i = 0; i < 40; ++i)
+    name += "\xC3\x9F"; // ß: the 64th byte is the first half of one
+  auto e = refused(R"({"type":")" + name + R"("})");
+  CAF_CHECK_EQUAL(e.code, shop_error::unknown_type);
+  CAF_CHECK_EQUAL(e.message, "Unknown message type: " + name.substr(0, 63));
+}
+
+CAF_TEST(a pinned price too large for a double is refused) {
+  std::string out;
+  shop_limits limits;
+  auto error = decode_pinned_products(R"([{"productId":"p","name":"n","price":1e999}])", limits, out);
+  CAF_CHECK(!error.empty());
+  CAF_CHECK(decode_pinned_products(R"([{"productId":"p","name":"n","price":1e300}])", limits, out).empty());
+}
+
 CAF_TEST(register takes a sessionId and an optional token) {
   auto c = ok(R"({"type":"register","sessionId":"sess-uuid-12345","token":"abc"})");
   CAF_CHECK_EQUAL(c.op, shop_op::register_customer);
