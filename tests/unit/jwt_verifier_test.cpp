@@ -96,9 +96,9 @@ CAF_TEST(a token signed with another secret is refused) {
 
 CAF_TEST(a valid token with bytes after a NUL is refused) {
   auto token = make_token({{"sub", "u1"}});
-  CAF_CHECK(verify_jwt(token, "secret", now).identity);
+  CAF_CHECK(verify_jwt(token, secret_only("secret"), now).identity);
   token += std::string("\0garbage", 8);
-  CAF_CHECK(!verify_jwt(token, "secret", now).identity);
+  CAF_CHECK(!verify_jwt(token, secret_only("secret"), now).identity);
 }
 
 CAF_TEST(an alg header of HS256 in another case is refused) {
@@ -123,7 +123,7 @@ CAF_TEST(an alg header of HS256 in another case is refused) {
   unsigned int n = 0;
   HMAC(EVP_sha256(), "secret", 6, reinterpret_cast<const unsigned char*>(part.data()), part.size(), mac, &n);
   auto token = part + "." + b64url({reinterpret_cast<const char*>(mac), n});
-  auto r = verify_jwt(token, "secret", now);
+  auto r = verify_jwt(token, secret_only("secret"), now);
   CAF_CHECK(!r.identity);
 }
 
