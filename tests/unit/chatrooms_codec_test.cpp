@@ -204,5 +204,6 @@ CAF_TEST(frames are socket io events and acks on the namespace) {
   CAF_CHECK_EQUAL(a->payload(), R"(43/chat,12[{"a":1}])");
   auto args = args_of(a);
   CAF_CHECK_EQUAL(args[0].at("a").as_int64(), 1);
-  CAF_CHECK_EQUAL(render_event("/", "ping", "{}")->payload(), R"(42["ping",{}])");
+  auto ping = render_event("/", "ping", "{}"); // held: payload() views the frame
+  CAF_CHECK_EQUAL(ping->payload(), R"(42["ping",{}])");
 }
